@@ -1,0 +1,164 @@
+//! Group keys of `statistics` and `compare_to`, and their CPython order.
+
+use std::cmp::Ordering;
+
+use crate::error::{Error, Result};
+use crate::tables::{FrameRec, Tables, NONE};
+
+/// How traces are grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyType {
+    /// The most recent frame's file name, with line 0.
+    Filename,
+    /// The most recent frame (file, line and, for JavaScript, column and function).
+    Lineno,
+    /// All frames of the traceback.
+    Traceback,
+    /// The most recent frame's file name and function name (beyond CPython).
+    Function,
+}
+
+impl KeyType {
+    /// Parses a key type name: `filename`, `lineno`, `traceback` or `function`.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "filename" => Ok(Self::Filename),
+            "lineno" => Ok(Self::Lineno),
+            "traceback" => Ok(Self::Traceback),
+            "function" => Ok(Self::Function),
+            other => Err(Error::range(format!("unknown key_type: '{other}'"))),
+        }
+    }
+
+    /// Checks that `cumulative` is allowed with this key type.
+    pub fn check_cumulative(self, cumulative: bool) -> Result<()> {
+        if cumulative && self == Self::Traceback {
+            return Err(Error::range(
+                "cumulative mode cannot by used with key type 'traceback'",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The key that one frame gives for this key type (not for `Traceback`).
+    pub fn frame_key(self, f: &FrameRec) -> FrameRec {
+        match self {
+            Self::Lineno | Self::Traceback => *f,
+            Self::Filename => FrameRec {
+                file: f.file,
+                line: 0,
+                col: 0,
+                func: NONE,
+            },
+            Self::Function => FrameRec {
+                file: f.file,
+                line: 0,
+                col: 0,
+                func: f.func,
+            },
+        }
+    }
+}
+
+/// One group key: a traceback of one frame, a whole frame sequence, or no frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// A traceback of exactly this one frame (string ids of its tables).
+    Frame(FrameRec),
+    /// The frame sequence with this id.
+    Seq(u32),
+    /// The empty traceback (a trace without frames, grouped by line).
+    Empty,
+}
+
+/// Compares two frames of (possibly different) tables like CPython compares
+/// `(filename, lineno)` tuples, extended with the column and then the function
+/// name for JavaScript frames (an absent function sorts first).
+pub fn cmp_frame(ta: &Tables, a: &FrameRec, tb: &Tables, b: &FrameRec) -> Ordering {
+    ta.str_bytes(a.file)
+        .cmp(tb.str_bytes(b.file))
+        .then(a.line.cmp(&b.line))
+        .then(a.col.cmp(&b.col))
+        .then_with(|| match (a.func, b.func) {
+            (NONE, NONE) => Ordering::Equal,
+            (NONE, _) => Ordering::Less,
+            (_, NONE) => Ordering::Greater,
+            (x, y) => ta.str_bytes(x).cmp(tb.str_bytes(y)),
+        })
+}
+
+/// The frames of a key, oldest first, as frame records.
+fn key_frames<'a>(t: &'a Tables, k: &'a Key) -> KeyFrames<'a> {
+    match k {
+        Key::Frame(f) => KeyFrames::One(Some(f)),
+        Key::Seq(s) => KeyFrames::Seq(t, t.seq(*s).iter().rev()),
+        Key::Empty => KeyFrames::One(None),
+    }
+}
+
+enum KeyFrames<'a> {
+    One(Option<&'a FrameRec>),
+    Seq(&'a Tables, std::iter::Rev<std::slice::Iter<'a, u32>>),
+}
+
+impl<'a> Iterator for KeyFrames<'a> {
+    type Item = &'a FrameRec;
+    fn next(&mut self) -> Option<&'a FrameRec> {
+        match self {
+            KeyFrames::One(f) => f.take(),
+            KeyFrames::Seq(t, it) => it.next().map(|&id| &t.frames()[id as usize]),
+        }
+    }
+}
+
+/// Compares two keys like CPython compares `Traceback`s: the oldest-first
+/// frame tuples, lexicographically, a proper prefix first.
+pub fn cmp_key(ta: &Tables, a: &Key, tb: &Tables, b: &Key) -> Ordering {
+    let mut ia = key_frames(ta, a);
+    let mut ib = key_frames(tb, b);
+    loop {
+        match (ia.next(), ib.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(fa), Some(fb)) => match cmp_frame(ta, fa, tb, fb) {
+                Ordering::Equal => {}
+                o => return o,
+            },
+        }
+    }
+}
+
+/// Finds, in `to`, the key equal in content to `key` of `from`, if `to` has it.
+pub fn translate_key(from: &Tables, key: &Key, to: &Tables) -> Option<Key> {
+    match key {
+        Key::Empty => Some(Key::Empty),
+        Key::Frame(f) => translate_frame(from, f, to).map(Key::Frame),
+        Key::Seq(s) => {
+            let frames = from
+                .seq(*s)
+                .iter()
+                .map(|&id| {
+                    translate_frame(from, &from.frames()[id as usize], to)
+                        .and_then(|f| to.find_frame(&f))
+                })
+                .collect::<Option<Vec<u32>>>()?;
+            to.find_seq(&frames).map(Key::Seq)
+        }
+    }
+}
+
+fn translate_frame(from: &Tables, f: &FrameRec, to: &Tables) -> Option<FrameRec> {
+    let file = to.find_str(from.str_bytes(f.file))?;
+    let func = if f.func == NONE {
+        NONE
+    } else {
+        to.find_str(from.str_bytes(f.func))?
+    };
+    Some(FrameRec {
+        file,
+        line: f.line,
+        col: f.col,
+        func,
+    })
+}

@@ -1,0 +1,22 @@
+//! The engine of `tracemalloc` for Node.js: pure Rust, no Node-API.
+//!
+//! * [`tables`]: interned strings, frames, frame sequences and tracebacks;
+//! * [`store`]: the concurrent trace store with current and peak totals;
+//! * [`snapshot`]: immutable columnar snapshots;
+//! * [`stats`]: `statistics` and `compare_to` with CPython's grouping and order;
+//! * [`filter`] and [`fnmatch`]: `filter_traces` with CPython's matching rules.
+
+pub mod error;
+pub mod filter;
+pub mod fnmatch;
+pub mod keys;
+pub mod snapshot;
+pub mod stats;
+pub mod store;
+pub mod tables;
+pub mod wtf8;
+
+pub use error::{Error, ErrorKind, Result};
+pub use keys::{Key, KeyType};
+pub use snapshot::{Columns, Snapshot};
+pub use tables::{FrameRec, Tables, TracebackRec, NONE};

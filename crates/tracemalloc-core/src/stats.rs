@@ -1,0 +1,347 @@
+//! `statistics` and `compare_to`: grouping, totals and CPython's sort orders.
+
+use std::cmp::Ordering;
+use std::ops::{AddAssign, Sub};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::keys::{cmp_key, translate_key, Key, KeyType};
+use crate::snapshot::Snapshot;
+use crate::tables::Tables;
+
+/// Below this many traces, work stays on the calling thread.
+const PARALLEL_TRACES: usize = 1 << 17;
+
+/// A number that sizes and counts are summed in: `i128` for exact data (no
+/// rounding at all), `f64` for sampled data (sums of weights).
+trait Measure: Copy + Default + Send + Sync + AddAssign + Sub<Output = Self> + PartialEq {
+    fn of_trace(size: u64, weight: Option<f64>) -> (Self, Self);
+    fn total_cmp(&self, other: &Self) -> Ordering;
+    fn abs(self) -> Self;
+    fn to_f64(self) -> f64;
+}
+
+impl Measure for i128 {
+    fn of_trace(size: u64, _weight: Option<f64>) -> (Self, Self) {
+        (size as i128, 1)
+    }
+    fn total_cmp(&self, other: &Self) -> Ordering {
+        self.cmp(other)
+    }
+    fn abs(self) -> Self {
+        i128::abs(self)
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Measure for f64 {
+    fn of_trace(size: u64, weight: Option<f64>) -> (Self, Self) {
+        let w = weight.unwrap_or(1.0);
+        (size as f64 * w, w)
+    }
+    fn total_cmp(&self, other: &Self) -> Ordering {
+        f64::total_cmp(self, other)
+    }
+    fn abs(self) -> Self {
+        f64::abs(self)
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+struct Acc<M> {
+    size: M,
+    count: M,
+}
+
+impl<M: Measure> Acc<M> {
+    fn add(&mut self, o: &Acc<M>) {
+        self.size += o.size;
+        self.count += o.count;
+    }
+    fn touched(&self) -> bool {
+        self.count != M::default()
+    }
+}
+
+/// Sums size and count per traceback id, over all traces.
+fn per_traceback<M: Measure>(snap: &Snapshot) -> Vec<Acc<M>> {
+    let ntb = snap.tables().tracebacks().len();
+    let (sizes, tbs, weights) = (snap.sizes(), snap.tracebacks(), snap.weights());
+    let fold = |mut acc: Vec<Acc<M>>, range: std::ops::Range<usize>| {
+        for i in range {
+            let (s, c) = M::of_trace(sizes[i], weights.map(|w| w[i]));
+            let a = &mut acc[tbs[i] as usize];
+            a.size += s;
+            a.count += c;
+        }
+        acc
+    };
+    let n = snap.len();
+    // Dense per-thread arrays only pay off when tracebacks are far fewer than traces.
+    if n < PARALLEL_TRACES || ntb > n / 8 || rayon::current_num_threads() < 2 {
+        return fold(vec![Acc::default(); ntb], 0..n);
+    }
+    let chunk = n.div_ceil(rayon::current_num_threads());
+    (0..n)
+        .step_by(chunk)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|start| fold(vec![Acc::default(); ntb], start..(start + chunk).min(n)))
+        .reduce_with(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| x.add(y));
+            a
+        })
+        .unwrap_or_default()
+}
+
+/// One group of `statistics`: its key and its totals.
+struct Group<M> {
+    key: Key,
+    acc: Acc<M>,
+}
+
+fn group<M: Measure>(
+    snap: &Snapshot,
+    key_type: KeyType,
+    cumulative: bool,
+) -> Result<Vec<Group<M>>> {
+    key_type.check_cumulative(cumulative)?;
+    let t = snap.tables();
+    let per_tb = per_traceback::<M>(snap);
+    // Traces that differ only by total_nframe group together: sum per sequence first.
+    let mut per_seq = vec![Acc::<M>::default(); t.seq_count()];
+    for (rec, acc) in t.tracebacks().iter().zip(&per_tb) {
+        if acc.touched() {
+            per_seq[rec.seq as usize].add(acc);
+        }
+    }
+    let touched = per_seq.iter().enumerate().filter(|(_, a)| a.touched());
+    if key_type == KeyType::Traceback {
+        return Ok(touched
+            .map(|(s, acc)| Group {
+                key: Key::Seq(s as u32),
+                acc: *acc,
+            })
+            .collect());
+    }
+    let mut by_key: FxHashMap<Key, Acc<M>> = FxHashMap::default();
+    for (s, acc) in touched {
+        let frames = t.seq(s as u32);
+        if cumulative {
+            for &f in frames {
+                by_key
+                    .entry(Key::Frame(key_type.frame_key(&t.frames()[f as usize])))
+                    .or_default()
+                    .add(acc);
+            }
+        } else if let Some(&f) = frames.first() {
+            by_key
+                .entry(Key::Frame(key_type.frame_key(&t.frames()[f as usize])))
+                .or_default()
+                .add(acc);
+        } else if key_type == KeyType::Lineno {
+            by_key.entry(Key::Empty).or_default().add(acc);
+        } else {
+            return Err(Error::range(format!(
+                "cannot group by '{}': a trace has an empty traceback (CPython raises IndexError here)",
+                match key_type {
+                    KeyType::Function => "function",
+                    _ => "filename",
+                }
+            )));
+        }
+    }
+    Ok(by_key
+        .into_iter()
+        .map(|(key, acc)| Group { key, acc })
+        .collect())
+}
+
+fn sort_desc<T: Send>(rows: &mut [T], cmp: impl Fn(&T, &T) -> Ordering + Sync) {
+    if rows.len() > 1 << 14 {
+        rows.par_sort_unstable_by(|a, b| cmp(b, a));
+    } else {
+        rows.sort_unstable_by(|a, b| cmp(b, a));
+    }
+}
+
+/// The rows of `statistics`, sorted like CPython: by size, count, then
+/// traceback, all descending.
+pub struct StatRows {
+    /// The tables that the keys' ids refer to.
+    pub tables: Arc<Tables>,
+    /// Group key of each row.
+    pub keys: Vec<Key>,
+    /// Total size of each row (an estimate when the snapshot is sampled).
+    pub size: Vec<f64>,
+    /// Number of traces of each row (an estimate when the snapshot is sampled).
+    pub count: Vec<f64>,
+}
+
+fn statistics_as<M: Measure>(
+    snap: &Snapshot,
+    key_type: KeyType,
+    cumulative: bool,
+) -> Result<StatRows> {
+    let t = snap.tables();
+    let mut groups = group::<M>(snap, key_type, cumulative)?;
+    sort_desc(&mut groups, |a, b| {
+        a.acc
+            .size
+            .total_cmp(&b.acc.size)
+            .then(a.acc.count.total_cmp(&b.acc.count))
+            .then_with(|| cmp_key(t, &a.key, t, &b.key))
+    });
+    Ok(StatRows {
+        tables: Arc::clone(t),
+        keys: groups.iter().map(|g| g.key).collect(),
+        size: groups.iter().map(|g| g.acc.size.to_f64()).collect(),
+        count: groups.iter().map(|g| g.acc.count.to_f64()).collect(),
+    })
+}
+
+/// Groups the traces of `snap` by `key_type` (CPython's `Snapshot.statistics`).
+pub fn statistics(snap: &Snapshot, key_type: KeyType, cumulative: bool) -> Result<StatRows> {
+    if snap.weights().is_some() {
+        statistics_as::<f64>(snap, key_type, cumulative)
+    } else {
+        statistics_as::<i128>(snap, key_type, cumulative)
+    }
+}
+
+/// Which snapshot's tables a `compare_to` row's key refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The new snapshot (`self` in CPython).
+    New,
+    /// The old snapshot: the group exists only there.
+    Old,
+}
+
+/// The rows of `compare_to`, sorted like CPython: by |size_diff|, size,
+/// |count_diff|, count, then traceback, all descending.
+pub struct DiffRows {
+    /// Tables of the new snapshot.
+    pub new_tables: Arc<Tables>,
+    /// Tables of the old snapshot.
+    pub old_tables: Arc<Tables>,
+    /// Which tables each row's key refers to.
+    pub side: Vec<Side>,
+    /// Group key of each row.
+    pub keys: Vec<Key>,
+    /// Size in the new snapshot.
+    pub size: Vec<f64>,
+    /// New size minus old size.
+    pub size_diff: Vec<f64>,
+    /// Count in the new snapshot.
+    pub count: Vec<f64>,
+    /// New count minus old count.
+    pub count_diff: Vec<f64>,
+}
+
+struct DiffRow<M> {
+    side: Side,
+    key: Key,
+    size: M,
+    size_diff: M,
+    count: M,
+    count_diff: M,
+}
+
+fn compare_as<M: Measure>(
+    new: &Snapshot,
+    old: &Snapshot,
+    key_type: KeyType,
+    cumulative: bool,
+) -> Result<DiffRows> {
+    let new_groups = group::<M>(new, key_type, cumulative)?;
+    let old_groups = group::<M>(old, key_type, cumulative)?;
+    let (nt, ot) = (new.tables(), old.tables());
+    let shared = Arc::ptr_eq(nt, ot);
+    let mut old_by_key: FxHashMap<Key, (usize, bool)> = FxHashMap::default();
+    for (i, g) in old_groups.iter().enumerate() {
+        let key = if shared {
+            Some(g.key)
+        } else {
+            translate_key(ot, &g.key, nt)
+        };
+        if let Some(k) = key {
+            old_by_key.insert(k, (i, false));
+        }
+    }
+    let mut rows = Vec::with_capacity(new_groups.len() + old_groups.len());
+    for g in &new_groups {
+        let prev = old_by_key.get_mut(&g.key).map(|e| {
+            e.1 = true;
+            old_groups[e.0].acc
+        });
+        let prev = prev.unwrap_or_default();
+        rows.push(DiffRow {
+            side: Side::New,
+            key: g.key,
+            size: g.acc.size,
+            size_diff: g.acc.size - prev.size,
+            count: g.acc.count,
+            count_diff: g.acc.count - prev.count,
+        });
+    }
+    let mut matched = vec![false; old_groups.len()];
+    for &(i, m) in old_by_key.values() {
+        matched[i] = m;
+    }
+    for (g, _) in old_groups.iter().zip(&matched).filter(|(_, m)| !**m) {
+        let zero = M::default();
+        rows.push(DiffRow {
+            side: Side::Old,
+            key: g.key,
+            size: zero,
+            size_diff: zero - g.acc.size,
+            count: zero,
+            count_diff: zero - g.acc.count,
+        });
+    }
+    let table = |s: Side| if s == Side::New { &**nt } else { &**ot };
+    sort_desc(&mut rows, |a, b| {
+        a.size_diff
+            .abs()
+            .total_cmp(&b.size_diff.abs())
+            .then(a.size.total_cmp(&b.size))
+            .then(a.count_diff.abs().total_cmp(&b.count_diff.abs()))
+            .then(a.count.total_cmp(&b.count))
+            .then_with(|| cmp_key(table(a.side), &a.key, table(b.side), &b.key))
+    });
+    Ok(DiffRows {
+        new_tables: Arc::clone(nt),
+        old_tables: Arc::clone(ot),
+        side: rows.iter().map(|r| r.side).collect(),
+        keys: rows.iter().map(|r| r.key).collect(),
+        size: rows.iter().map(|r| r.size.to_f64()).collect(),
+        size_diff: rows.iter().map(|r| r.size_diff.to_f64()).collect(),
+        count: rows.iter().map(|r| r.count.to_f64()).collect(),
+        count_diff: rows.iter().map(|r| r.count_diff.to_f64()).collect(),
+    })
+}
+
+/// Compares `new` against `old` (CPython's `Snapshot.compare_to`). Groups
+/// only in `old` come back with size 0 and count 0.
+pub fn compare_to(
+    new: &Snapshot,
+    old: &Snapshot,
+    key_type: KeyType,
+    cumulative: bool,
+) -> Result<DiffRows> {
+    key_type.check_cumulative(cumulative)?;
+    if new.weights().is_some() || old.weights().is_some() {
+        compare_as::<f64>(new, old, key_type, cumulative)
+    } else {
+        compare_as::<i128>(new, old, key_type, cumulative)
+    }
+}

@@ -1,0 +1,339 @@
+//! The process-wide, thread-safe trace store: what is allocated now, where.
+//!
+//! It maps `(domain, address)` to a size and an interned traceback, like
+//! CPython's `PyTraceMalloc_Track`/`PyTraceMalloc_Untrack`, and keeps the
+//! current and peak totals in atomics. The map is split into shards, each
+//! with its own lock, so threads tracking different addresses rarely meet.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use parking_lot::{Mutex, RwLock};
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use std::hash::BuildHasher;
+
+use crate::snapshot::Snapshot;
+use crate::tables::Tables;
+
+const SHARDS: usize = 64;
+
+/// Domains at or above this value are free for user and native tracking;
+/// below it, domain 0 is the main thread's JS heap and others are worker threadIds.
+pub const USER_DOMAIN_BASE: u32 = 1 << 31;
+
+/// One shard of the map: `(domain, address) -> Entry`.
+type Shard = Mutex<FxHashMap<(u32, u64), Entry>>;
+
+/// One traced block.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Entry {
+    /// Size of the block in bytes (for a sample: the sampled object's size).
+    pub size: u64,
+    /// Interned traceback id, in the store's tables.
+    pub traceback: u32,
+    /// How many blocks this entry stands for (1 when exact).
+    pub weight: f64,
+    /// Bytes this entry adds to `current`: `round(size * weight)`.
+    charged: u64,
+}
+
+/// A concurrent `(domain, address) -> Entry` map with current and peak totals.
+pub struct TraceStore {
+    shards: Box<[Shard]>,
+    current: AtomicU64,
+    peak: AtomicU64,
+    tables: RwLock<Tables>,
+    frozen: Mutex<Option<(usize, Arc<Tables>)>>,
+}
+
+impl Default for TraceStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn charge(size: u64, weight: f64) -> u64 {
+    if weight == 1.0 {
+        size
+    } else {
+        (size as f64 * weight).round() as u64
+    }
+}
+
+impl TraceStore {
+    /// Creates an empty store with empty tables.
+    pub fn new() -> Self {
+        Self {
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(FxHashMap::default()))
+                .collect(),
+            current: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
+            tables: RwLock::new(Tables::new()),
+            frozen: Mutex::new(None),
+        }
+    }
+
+    fn shard(&self, domain: u32, address: u64) -> &Shard {
+        let h = FxBuildHasher.hash_one((domain, address));
+        &self.shards[(h >> 58) as usize % SHARDS]
+    }
+
+    fn add(&self, bytes: u64) {
+        let now = self.current.fetch_add(bytes, Ordering::AcqRel) + bytes;
+        self.peak.fetch_max(now, Ordering::AcqRel);
+    }
+
+    fn sub(&self, bytes: u64) {
+        self.current.fetch_sub(bytes, Ordering::AcqRel);
+    }
+
+    /// Traces a block, replacing any trace at the same `(domain, address)`.
+    /// `weight` is the number of blocks the trace stands for (1 when exact).
+    /// Returns the replaced entry.
+    pub fn track(
+        &self,
+        domain: u32,
+        address: u64,
+        size: u64,
+        traceback: u32,
+        weight: f64,
+    ) -> Option<Entry> {
+        let weight = if weight.is_finite() && weight > 0.0 {
+            weight
+        } else {
+            1.0
+        };
+        let entry = Entry {
+            size,
+            traceback,
+            weight,
+            charged: charge(size, weight),
+        };
+        let old = self
+            .shard(domain, address)
+            .lock()
+            .insert((domain, address), entry);
+        let old_charge = old.map_or(0, |e| e.charged);
+        if entry.charged >= old_charge {
+            self.add(entry.charged - old_charge);
+        } else {
+            self.sub(old_charge - entry.charged);
+        }
+        old
+    }
+
+    /// Stops tracing a block; returns its entry if it was traced.
+    pub fn untrack(&self, domain: u32, address: u64) -> Option<Entry> {
+        let old = self
+            .shard(domain, address)
+            .lock()
+            .remove(&(domain, address));
+        if let Some(e) = old {
+            self.sub(e.charged);
+        }
+        old
+    }
+
+    /// Looks a block up.
+    pub fn get(&self, domain: u32, address: u64) -> Option<Entry> {
+        self.shard(domain, address)
+            .lock()
+            .get(&(domain, address))
+            .copied()
+    }
+
+    /// Drops every trace and resets current and peak to 0. The tables stay.
+    pub fn clear(&self) {
+        for s in self.shards.iter() {
+            let mut map = s.lock();
+            let freed: u64 = map.values().map(|e| e.charged).sum();
+            map.clear();
+            map.shrink_to(0);
+            self.sub(freed);
+        }
+        self.peak
+            .store(self.current.load(Ordering::Acquire), Ordering::Release);
+    }
+
+    /// Drops every trace of one domain; current shrinks, peak stays.
+    pub fn clear_domain(&self, domain: u32) {
+        for s in self.shards.iter() {
+            let mut map = s.lock();
+            let mut freed = 0;
+            map.retain(|k, e| {
+                let keep = k.0 != domain;
+                if !keep {
+                    freed += e.charged;
+                }
+                keep
+            });
+            self.sub(freed);
+        }
+    }
+
+    /// `(current, peak)` in bytes, summed over all domains.
+    pub fn traced_memory(&self) -> (u64, u64) {
+        (
+            self.current.load(Ordering::Acquire),
+            self.peak.load(Ordering::Acquire),
+        )
+    }
+
+    /// Sets the peak to the current total.
+    pub fn reset_peak(&self) {
+        self.peak
+            .store(self.current.load(Ordering::Acquire), Ordering::Release);
+    }
+
+    /// Raises the peak to at least `bytes` (peaks seen outside the store, e.g. between GCs).
+    pub fn raise_peak(&self, bytes: u64) {
+        self.peak.fetch_max(bytes, Ordering::AcqRel);
+    }
+
+    /// Number of traced blocks.
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().len()).sum()
+    }
+
+    /// True when no block is traced.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Runs `f` with write access to the store's tables, to intern tracebacks.
+    pub fn intern<R>(&self, f: impl FnOnce(&mut Tables) -> R) -> R {
+        f(&mut self.tables.write())
+    }
+
+    /// Runs `f` with read access to the store's tables.
+    pub fn read_tables<R>(&self, f: impl FnOnce(&Tables) -> R) -> R {
+        f(&self.tables.read())
+    }
+
+    /// Takes an immutable snapshot of every trace, ordered by domain then address.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut rows: Vec<((u32, u64), Entry)> = Vec::with_capacity(self.len());
+        for s in self.shards.iter() {
+            rows.extend(s.lock().iter().map(|(k, e)| (*k, *e)));
+        }
+        rows.sort_unstable_by_key(|r| r.0);
+        let tables = {
+            let t = self.tables.read();
+            let mut frozen = self.frozen.lock();
+            let generation = t.tracebacks().len() + t.str_count();
+            match &*frozen {
+                Some((g, arc)) if *g == generation => Arc::clone(arc),
+                _ => {
+                    let arc = Arc::new(t.clone());
+                    *frozen = Some((generation, Arc::clone(&arc)));
+                    arc
+                }
+            }
+        };
+        let weighted = rows.iter().any(|r| r.1.weight != 1.0);
+        Snapshot::from_parts(
+            tables,
+            rows.iter().map(|r| r.0 .0).collect(),
+            rows.iter().map(|r| r.1.size).collect(),
+            rows.iter().map(|r| r.1.traceback).collect(),
+            weighted.then(|| rows.iter().map(|r| r.1.weight).collect()),
+        )
+    }
+
+    /// Approximate heap bytes held by the store: its maps and its tables.
+    pub fn memory_bytes(&self) -> usize {
+        let per_entry = std::mem::size_of::<((u32, u64), Entry)>() + 1;
+        let maps: usize = self
+            .shards
+            .iter()
+            .map(|s| s.lock().capacity() * per_entry)
+            .sum();
+        maps + self.tables.read().memory_bytes()
+    }
+}
+
+/// The process-wide store that live tracing and native code share.
+pub fn global() -> &'static TraceStore {
+    static STORE: OnceLock<TraceStore> = OnceLock::new();
+    STORE.get_or_init(TraceStore::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::TracebackRec;
+
+    #[test]
+    fn track_replaces_and_untrack_frees() {
+        let s = TraceStore::new();
+        let tb = s.intern(|t| {
+            let seq = t.intern_seq(&[]);
+            t.intern_traceback(TracebackRec {
+                seq,
+                total_nframe: 0,
+            })
+        });
+        assert!(s.track(5, 0x10, 100, tb, 1.0).is_none());
+        assert_eq!(s.traced_memory(), (100, 100));
+        let old = s.track(5, 0x10, 40, tb, 1.0).expect("replaced");
+        assert_eq!(old.size, 100);
+        assert_eq!(s.traced_memory(), (40, 100));
+        s.reset_peak();
+        assert_eq!(s.traced_memory(), (40, 40));
+        assert_eq!(s.untrack(5, 0x10).map(|e| e.size), Some(40));
+        assert_eq!(s.untrack(5, 0x10), None);
+        assert_eq!(s.traced_memory(), (0, 40));
+        s.track(1, 1, 10, tb, 2.5);
+        assert_eq!(s.traced_memory().0, 25);
+        let snap = s.snapshot();
+        assert_eq!(snap.weights(), Some(&[2.5][..]));
+        s.clear();
+        assert_eq!(s.traced_memory(), (0, 0));
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn eight_threads_lose_no_counts() {
+        let s = Arc::new(TraceStore::new());
+        let tb = s.intern(|t| {
+            let seq = t.intern_seq(&[]);
+            t.intern_traceback(TracebackRec {
+                seq,
+                total_nframe: 0,
+            })
+        });
+        const N: u64 = 20_000;
+        let handles: Vec<_> = (0..8u32)
+            .map(|th| {
+                let s = Arc::clone(&s);
+                std::thread::spawn(move || {
+                    for a in 0..N {
+                        s.track(th, a, a % 97 + 1, tb, 1.0);
+                        // Every thread also fights over a shared domain.
+                        s.track(99, a % 512, u64::from(th) + 1, tb, 1.0);
+                    }
+                    for a in (0..N).step_by(2) {
+                        assert!(s.untrack(th, a).is_some());
+                    }
+                    for a in (1..N).step_by(2) {
+                        s.track(th, a, 1000, tb, 1.0);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("worker thread");
+        }
+        let shared: u64 = (0..512)
+            .map(|a| s.get(99, a).expect("shared key").size)
+            .sum();
+        let expected = 8 * (N / 2) * 1000 + shared;
+        assert_eq!(s.len() as u64, 8 * N / 2 + 512);
+        assert_eq!(s.traced_memory().0, expected);
+        assert!(s.traced_memory().1 >= expected);
+        let snap = s.snapshot();
+        assert_eq!(snap.len() as u64, 8 * N / 2 + 512);
+        assert_eq!(snap.sizes().iter().sum::<u64>(), expected);
+    }
+}

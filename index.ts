@@ -1,0 +1,14 @@
+/**
+ * tracemalloc for Node.js: CPython's `tracemalloc` API, in camelCase, on a
+ * Rust engine.
+ * @module
+ */
+export { Frame, type RawFrame } from './src/frame'
+export { Traceback, type FormatOptions } from './src/traceback'
+export { getline, clearLineCache, type GetLine } from './src/linecache'
+export { Trace, Traces, type RawTrace } from './src/trace'
+export { Statistic, StatisticDiff } from './src/statistic'
+export { Filter, DomainFilter, normalizeFilename } from './src/filter'
+export { Snapshot, type KeyType } from './src/snapshot'
+export type { SnapshotColumns } from './src/columns'
+export { formatSize } from './src/pyformat'

@@ -1,0 +1,185 @@
+/**
+ * Columnar input of snapshots: the fast path, and the conversion of CPython
+ * style raw traces into it.
+ * @module
+ */
+import { parseRawFrame } from './frame'
+import { NONE, type SnapshotColumns as NativeColumns } from './native'
+import { pyTypeName } from './pyformat'
+
+/**
+ * A snapshot as columns: the fast way to build one (`Snapshot.fromColumns`).
+ * Ids index the tables given alongside; equal table entries are merged.
+ */
+export interface SnapshotColumns {
+  /** Every string (file and function names). */
+  strings: readonly string[]
+  /** Frames as `[file, line, column, function]` quadruples of string ids; column 0 = none, function 0xFFFFFFFF = none. */
+  frames: Uint32Array
+  /** End offset in `seqFrames` of each frame sequence. */
+  seqEnds: Uint32Array
+  /** Frame ids of all sequences, most recent call first. */
+  seqFrames: Uint32Array
+  /** Tracebacks as `[sequence, totalNframe]` pairs; totalNframe 0xFFFFFFFF = none. */
+  tracebacks: Uint32Array
+  /** Domain of each trace. */
+  domain: Uint32Array
+  /** Size in bytes of each trace. */
+  size: Float64Array
+  /** Traceback id of each trace. */
+  traceback: Uint32Array
+  /** Sampling weight of each trace (omit when all are 1). */
+  weight?: Float64Array
+}
+
+/** Joins the string table for the engine (one string, plus lengths). @internal */
+export function toNative(c: SnapshotColumns): NativeColumns {
+  if (!Array.isArray(c.strings)) throw new TypeError(`strings must be an array of strings, not ${pyTypeName(c.strings)}`)
+  const lengths = new Uint32Array(c.strings.length)
+  c.strings.forEach((s, i) => {
+    if (typeof s !== 'string') throw new TypeError(`strings[${i}] must be a string, not ${pyTypeName(s)}`)
+    lengths[i] = s.length
+  })
+  const typed = { frames: Uint32Array, seqEnds: Uint32Array, seqFrames: Uint32Array, tracebacks: Uint32Array, domain: Uint32Array, size: Float64Array, traceback: Uint32Array } as const
+  for (const [name, ctor] of Object.entries(typed)) {
+    if (!((c as unknown as Record<string, unknown>)[name] instanceof ctor)) throw new TypeError(`columns.${name} must be a ${ctor.name}`)
+  }
+  if (c.weight !== undefined && !(c.weight instanceof Float64Array)) throw new TypeError('columns.weight must be a Float64Array')
+  return {
+    strings: c.strings.join(''),
+    stringLengths: lengths,
+    frames: c.frames,
+    seqEnds: c.seqEnds,
+    seqFrames: c.seqFrames,
+    tracebacks: c.tracebacks,
+    domain: c.domain,
+    size: c.size,
+    traceback: c.traceback,
+    weight: c.weight,
+  }
+}
+
+/** A growable typed column. */
+class U32 {
+  a = new Uint32Array(64)
+  n = 0
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Uint32Array(this.a.length * 2)
+      b.set(this.a)
+      this.a = b
+    }
+    this.a[this.n++] = v
+  }
+  done(): Uint32Array {
+    return this.a.slice(0, this.n)
+  }
+}
+
+function checkInt(v: unknown, what: string, max: number): number {
+  if (typeof v !== 'number') throw new TypeError(`${what} must be a number, not ${pyTypeName(v)}`)
+  if (!Number.isInteger(v) || v < 0 || v > max) throw new RangeError(`${what} must be an integer in [0, ${max}], got ${v}`)
+  return v
+}
+
+/**
+ * Converts raw traces `[domain, size, frames, totalNframe]` (frames most
+ * recent first) into columns, interning as it goes. Frame arrays shared
+ * between traces are recognised by identity, so CPython-style data that
+ * shares tuples converts quickly.
+ * @internal
+ */
+export function columnsFromRaw(traces: Iterable<unknown>): SnapshotColumns {
+  if (traces === null || typeof (traces as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
+    throw new TypeError(`traces must be an iterable of raw traces, not ${pyTypeName(traces)}`)
+  }
+  const strings: string[] = []
+  const stringIds = new Map<string, number>()
+  const str = (s: string): number => {
+    let id = stringIds.get(s)
+    if (id === undefined) {
+      id = strings.length
+      strings.push(s)
+      stringIds.set(s, id)
+    }
+    return id
+  }
+  const frames = new U32()
+  const frameIds = new Map<string, number>()
+  const seqEnds = new U32()
+  const seqFrames = new U32()
+  const seqIds = new Map<string, number>()
+  const seqByArray = new Map<unknown, number>()
+  const tracebacks = new U32()
+  const tbIds = new Map<number, Map<number, number>>()
+  const domain = new U32()
+  const traceback = new U32()
+  const sizes: number[] = []
+  const ids: number[] = []
+
+  const seqOf = (rawFrames: unknown, where: string): number => {
+    const cached = seqByArray.get(rawFrames)
+    if (cached !== undefined) return cached
+    if (!Array.isArray(rawFrames)) throw new TypeError(`${where}: frames must be an array of frames, not ${pyTypeName(rawFrames)}`)
+    ids.length = 0
+    for (let j = 0; j < rawFrames.length; j++) {
+      const [file, line, col, func] = parseRawFrame(rawFrames[j], `${where}: frames[${j}]`)
+      const f = str(file)
+      const fn = func === null ? NONE : str(func)
+      const key = `${f},${line},${col ?? 0},${fn}`
+      let id = frameIds.get(key)
+      if (id === undefined) {
+        id = frameIds.size
+        frameIds.set(key, id)
+        frames.push(f)
+        frames.push(line)
+        frames.push(col ?? 0)
+        frames.push(fn)
+      }
+      ids.push(id)
+    }
+    const key = ids.join(',')
+    let seq = seqIds.get(key)
+    if (seq === undefined) {
+      seq = seqIds.size
+      seqIds.set(key, seq)
+      for (const id of ids) seqFrames.push(id)
+      seqEnds.push(seqFrames.n)
+    }
+    seqByArray.set(rawFrames, seq)
+    return seq
+  }
+
+  let i = 0
+  for (const raw of traces as Iterable<unknown>) {
+    const where = `traces[${i}]`
+    if (!Array.isArray(raw) || raw.length !== 4) {
+      throw new TypeError(`${where} must be an array [domain, size, frames, totalNframe], not ${pyTypeName(raw)}`)
+    }
+    domain.push(checkInt(raw[0], `${where}: domain`, 0xffffffff))
+    sizes.push(checkInt(raw[1], `${where}: size`, Number.MAX_SAFE_INTEGER))
+    const seq = seqOf(raw[2], where)
+    const total = raw[3] === null || raw[3] === undefined ? NONE : checkInt(raw[3], `${where}: totalNframe`, 0xfffffffe)
+    let bySeq = tbIds.get(seq)
+    if (bySeq === undefined) tbIds.set(seq, (bySeq = new Map()))
+    let tb = bySeq.get(total)
+    if (tb === undefined) {
+      tb = tracebacks.n / 2
+      bySeq.set(total, tb)
+      tracebacks.push(seq)
+      tracebacks.push(total)
+    }
+    traceback.push(tb)
+    i++
+  }
+  return {
+    strings,
+    frames: frames.done(),
+    seqEnds: seqEnds.done(),
+    seqFrames: seqFrames.done(),
+    tracebacks: tracebacks.done(),
+    domain: domain.done(),
+    size: Float64Array.from(sizes),
+    traceback: traceback.done(),
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * `Snapshot`: CPython's snapshot of traces, backed by the Rust engine.
+ * @module
+ */
+import { columnsFromRaw, toNative, type SnapshotColumns } from './columns'
+import { DomainFilter, Filter, WINDOWS } from './filter'
+import { NativeSnapshot, type TraceColumns } from './native'
+import { pyRepr, pyTypeName } from './pyformat'
+import { Statistic, StatisticDiff } from './statistic'
+import { TablesView } from './tables'
+import { Traces, type RawTrace } from './trace'
+
+/**
+ * How `statistics()` and `compareTo()` group traces: CPython's three key
+ * types, plus `function` (file name and function name of the most recent frame).
+ */
+export type KeyType = 'filename' | 'lineno' | 'traceback' | 'function'
+
+const KEY_TYPES: readonly string[] = ['traceback', 'filename', 'lineno', 'function']
+
+/** Checks a key type with CPython's messages and order of checks. */
+function checkKeyType(keyType: unknown, cumulative: unknown): asserts keyType is KeyType {
+  if (typeof keyType !== 'string' || !KEY_TYPES.includes(keyType)) {
+    const shown = typeof keyType === 'string' ? pyRepr(keyType) : keyType == null ? 'None' : String(keyType)
+    throw new RangeError(`unknown key_type: ${shown}`)
+  }
+  if (cumulative && keyType === 'traceback') {
+    throw new RangeError(`cumulative mode cannot by used with key type ${pyRepr(keyType)}`)
+  }
+}
+
+/** Rounds an estimate once, at the edge; exact integers pass through. */
+const edge = (v: number): number => (Number.isInteger(v) ? v : Math.round(v))
+
+/** Decoded tables, shared by the snapshots that share engine tables. */
+interface TablesRef {
+  view?: TablesView
+}
+
+/** Set while {@link Snapshot.wrap} runs the constructor. */
+let wrapping: { native: NativeSnapshot; tables: TablesRef } | undefined
+
+/**
+ * An immutable set of traces: CPython's `Snapshot`. Grouping, diffing and
+ * filtering run in the Rust engine; results cross in bulk.
+ */
+export class Snapshot {
+  /** Maximum frames per traceback when the snapshot was taken (metadata only, as in CPython). */
+  tracebackLimit: number
+  readonly #native: NativeSnapshot
+  readonly #tables: TablesRef
+  #columns: TraceColumns | undefined
+  #traces: Traces | undefined
+
+  /**
+   * Creates a snapshot from raw traces `[domain, size, frames, totalNframe]`,
+   * frames most recent first, as CPython's `Snapshot(traces, traceback_limit)`.
+   */
+  constructor(traces: Iterable<RawTrace>, tracebackLimit: number) {
+    this.tracebackLimit = tracebackLimit
+    if (wrapping !== undefined) {
+      this.#native = wrapping.native
+      this.#tables = wrapping.tables
+      wrapping = undefined
+    } else {
+      this.#native = NativeSnapshot.fromColumns(toNative(columnsFromRaw(traces)))
+      this.#tables = {}
+    }
+  }
+
+  /** Wraps an engine snapshot; `tables` is shared with snapshots of the same engine tables. @internal */
+  static wrap(native: NativeSnapshot, tracebackLimit: number, tables: TablesRef = {}): Snapshot {
+    wrapping = { native, tables }
+    try {
+      return new Snapshot([], tracebackLimit)
+    } finally {
+      wrapping = undefined
+    }
+  }
+
+  /** Builds a snapshot from columns: the fast path for large data. */
+  static fromColumns(columns: SnapshotColumns, tracebackLimit: number): Snapshot {
+    return Snapshot.wrap(NativeSnapshot.fromColumns(toNative(columns)), tracebackLimit)
+  }
+
+  /** @internal */
+  get native(): NativeSnapshot {
+    return this.#native
+  }
+
+  /** @internal */
+  get tables(): TablesView {
+    return (this.#tables.view ??= new TablesView(this.#native.tables()))
+  }
+
+  /** The traces, as a lazy sequence of {@link Trace}. */
+  get traces(): Traces {
+    return (this.#traces ??= new Traces(
+      this.#native.length,
+      () => (this.#columns ??= this.#native.traceColumns()),
+      () => this.tables,
+    ))
+  }
+
+  /**
+   * A new snapshot with the traces that pass `filters` (CPython's rules:
+   * any inclusive filter matches, or there is none, and every exclusive
+   * filter lets the trace through). An empty list gives a copy.
+   */
+  filterTraces(filters: Iterable<Filter | DomainFilter>): Snapshot {
+    if (
+      filters === null ||
+      filters === undefined ||
+      typeof (filters as Iterable<unknown>)[Symbol.iterator] !== 'function' ||
+      filters instanceof Filter ||
+      filters instanceof DomainFilter
+    ) {
+      throw new TypeError(`filters must be a list of filters, not ${pyTypeName(filters)}`)
+    }
+    const inputs = Array.from(filters as Iterable<unknown>, (f, i) => {
+      if (f instanceof Filter || f instanceof DomainFilter) return f.toInput()
+      throw new TypeError(`filters[${i}] must be a Filter or a DomainFilter, not ${pyTypeName(f)}`)
+    })
+    const native = this.#native.filterTraces(inputs, WINDOWS)
+    return Snapshot.wrap(native, this.tracebackLimit, this.#tables)
+  }
+
+  /**
+   * Groups the traces by `keyType`, sorted by size, count and traceback,
+   * largest first (CPython's `statistics`). With `cumulative`, every frame of
+   * a traceback counts, not only the most recent one.
+   */
+  statistics(keyType: KeyType, cumulative = false): Statistic[] {
+    checkKeyType(keyType, cumulative)
+    const r = this.#native.statistics(keyType, Boolean(cumulative))
+    const tables = this.tables
+    const out: Statistic[] = new Array(r.size.length)
+    for (let i = 0; i < out.length; i++) {
+      out[i] = new Statistic(() => tables.keyTraceback(r.keys, i), edge(r.size[i]!), edge(r.count[i]!))
+    }
+    return out
+  }
+
+  /**
+   * Compares with an older snapshot (CPython's `compare_to`): one
+   * {@link StatisticDiff} per group of either, sorted by |sizeDiff|, size,
+   * |countDiff|, count and traceback, largest first.
+   */
+  compareTo(oldSnapshot: Snapshot, keyType: KeyType, cumulative = false): StatisticDiff[] {
+    if (!(oldSnapshot instanceof Snapshot)) {
+      throw new TypeError(`oldSnapshot must be a Snapshot, not ${pyTypeName(oldSnapshot)}`)
+    }
+    checkKeyType(keyType, cumulative)
+    const r = this.#native.compareTo(oldSnapshot.#native, keyType, Boolean(cumulative))
+    const sides = [this.tables, oldSnapshot.tables]
+    const out: StatisticDiff[] = new Array(r.size.length)
+    for (let i = 0; i < out.length; i++) {
+      const tables = sides[r.side[i]!]!
+      out[i] = new StatisticDiff(
+        () => tables.keyTraceback(r.keys, i),
+        edge(r.size[i]!),
+        edge(r.sizeDiff[i]!),
+        edge(r.count[i]!),
+        edge(r.countDiff[i]!),
+      )
+    }
+    return out
+  }
+
+  /** Bytes the engine holds for this snapshot: its trace columns and its (shared) tables. */
+  memoryUsage(): { columns: number; tables: number } {
+    return this.#native.memory()
+  }
+}

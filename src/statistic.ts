@@ -1,0 +1,122 @@
+/**
+ * `Statistic` and `StatisticDiff`: rows of `statistics()` and `compareTo()`.
+ * @module
+ */
+import { formatCount, formatSize } from './pyformat'
+import { Traceback } from './traceback'
+
+/** A traceback that is built on first read. @internal */
+export type TracebackSource = Traceback | (() => Traceback)
+
+function average(size: number, count: number): string {
+  return count ? `, average=${formatSize(size / count, false)}` : ''
+}
+
+/**
+ * One group of `Snapshot.statistics()`: CPython's `Statistic`. For a
+ * sampled snapshot, `size` and `count` are estimates, rounded once here.
+ */
+export class Statistic {
+  #traceback: TracebackSource
+  /** Total size of the group's blocks, in bytes. */
+  size: number
+  /** Number of blocks in the group. */
+  count: number
+
+  /** Creates a statistic, as CPython's `Statistic(traceback, size, count)`. */
+  constructor(traceback: TracebackSource, size: number, count: number) {
+    this.#traceback = traceback
+    this.size = size
+    this.count = count
+  }
+
+  /** The group key: a traceback without totalNframe. */
+  get traceback(): Traceback {
+    if (typeof this.#traceback === 'function') this.#traceback = this.#traceback()
+    return this.#traceback
+  }
+
+  set traceback(tb: Traceback) {
+    this.#traceback = tb
+  }
+
+  /** Python's `str()`: `a.py:5: size=5002 B, count=2, average=2501 B`. */
+  toString(): string {
+    return `${this.traceback}: size=${formatSize(this.size, false)}, count=${formatCount(this.count, false)}${average(this.size, this.count)}`
+  }
+
+  /** Python's `repr()`: `<Statistic traceback=<Traceback ...> size=5002 count=2>`. */
+  repr(): string {
+    return `<Statistic traceback=${this.traceback.repr()} size=${formatCount(this.size, false)} count=${formatCount(this.count, false)}>`
+  }
+
+  /** Python's `==`: same traceback, size and count. */
+  equals(other: Statistic): boolean {
+    return (
+      other instanceof Statistic &&
+      this.size === other.size &&
+      this.count === other.count &&
+      this.traceback.equals(other.traceback)
+    )
+  }
+}
+
+/** One group of `Snapshot.compareTo()`: CPython's `StatisticDiff`. */
+export class StatisticDiff {
+  #traceback: TracebackSource
+  /** Size in the new snapshot, in bytes. */
+  size: number
+  /** New size minus old size. */
+  sizeDiff: number
+  /** Number of blocks in the new snapshot. */
+  count: number
+  /** New count minus old count. */
+  countDiff: number
+
+  /** Creates a diff, as CPython's `StatisticDiff(traceback, size, size_diff, count, count_diff)`. */
+  constructor(traceback: TracebackSource, size: number, sizeDiff: number, count: number, countDiff: number) {
+    this.#traceback = traceback
+    this.size = size
+    this.sizeDiff = sizeDiff
+    this.count = count
+    this.countDiff = countDiff
+  }
+
+  /** The group key: a traceback without totalNframe. */
+  get traceback(): Traceback {
+    if (typeof this.#traceback === 'function') this.#traceback = this.#traceback()
+    return this.#traceback
+  }
+
+  set traceback(tb: Traceback) {
+    this.#traceback = tb
+  }
+
+  /** Python's `str()`: `a.py:5: size=5002 B (+5000 B), count=2 (+1), average=2501 B`. */
+  toString(): string {
+    return (
+      `${this.traceback}: size=${formatSize(this.size, false)} (${formatSize(this.sizeDiff, true)}), ` +
+      `count=${formatCount(this.count, false)} (${formatCount(this.countDiff, true)})${average(this.size, this.count)}`
+    )
+  }
+
+  /** Python's `repr()`. */
+  repr(): string {
+    return (
+      `<StatisticDiff traceback=${this.traceback.repr()} size=${formatCount(this.size, false)} ` +
+      `(${formatCount(this.sizeDiff, true)}) count=${formatCount(this.count, false)} (${formatCount(this.countDiff, true)})>`
+    )
+  }
+
+  /** Python's `==`: all fields equal. */
+  equals(other: StatisticDiff): boolean {
+    return (
+      other instanceof StatisticDiff &&
+      this.size === other.size &&
+      this.sizeDiff === other.sizeDiff &&
+      this.count === other.count &&
+      this.countDiff === other.countDiff &&
+      this.traceback.equals(other.traceback)
+    )
+  }
+}
