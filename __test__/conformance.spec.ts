@@ -135,7 +135,7 @@ test('every snapshot case: statistics, compare_to, filter_traces, format and tra
       checked++
     }
   }
-  t.log(`${oracle.cases.length} cases, ${checked} rows checked`)
+  t.log(`${oraclePath()}: ${oracle.cases.length} cases, ${checked} rows checked`)
 })
 
 test('format_size table', (t) => {

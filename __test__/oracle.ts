@@ -1,6 +1,8 @@
 /**
  * Loads CPython's ground truth (`shared/oracle/cases.json`), computed by the
- * real `tracemalloc` module. TRACEMALLOC_ORACLE overrides the path.
+ * real `tracemalloc` module. TRACEMALLOC_ORACLE overrides the path; the shared
+ * copy beside the repository comes next; the vendored copy in
+ * `__test__/fixtures` is the fallback for clones without `shared/`.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -9,6 +11,7 @@ import { resolve } from 'node:path'
 export const ORACLE_PATHS = [
   process.env.TRACEMALLOC_ORACLE,
   resolve(__dirname, '../../shared/oracle/cases.json'),
+  resolve(__dirname, 'fixtures/cpython-oracle.json'),
 ].filter((p): p is string => Boolean(p))
 
 /** Path of the oracle file; throws when none exists, so the suite cannot pass without it. */

@@ -1,9 +1,8 @@
 import test from 'ava'
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import * as path from 'node:path'
 
 import { compareCodePoints, formatCount, formatSize, pyRepr, pyStrip, pyTypeName } from '../src/pyformat'
+import { loadOracle } from './oracle'
 
 // ---------------------------------------------------------------------------
 // Oracle fixture (computed by CPython's tracemalloc)
@@ -36,9 +35,7 @@ interface Oracle {
 
 // `__dirname` exists when the spec runs as CommonJS; when it runs as an ES
 // module, AVA's working directory is the project root.
-const testDir = typeof __dirname === 'string' ? __dirname : path.join(process.cwd(), '__test__')
-const oraclePath = process.env.TRACEMALLOC_ORACLE ?? path.resolve(testDir, '../../shared/oracle/cases.json')
-const oracle = JSON.parse(readFileSync(oraclePath, 'utf8')) as Oracle
+const oracle = loadOracle() as Oracle
 
 test('formatSize matches every format_size row of the CPython oracle', (t) => {
   const rows = oracle.format_size
