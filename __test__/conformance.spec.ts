@@ -17,7 +17,7 @@ import {
   type KeyType,
   type RawTrace,
 } from '../index'
-import { loadOracle } from './oracle'
+import { loadOracle, oraclePath } from './oracle'
 
 const oracle = loadOracle()
 const KEY_TYPES: KeyType[] = ['filename', 'lineno', 'traceback']
