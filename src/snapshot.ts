@@ -6,7 +6,7 @@ import { columnsFromRaw, toNative, type SnapshotColumns } from './columns'
 import { DomainFilter, Filter, WINDOWS } from './filter'
 import { NativeSnapshot, type TraceColumns } from './native'
 import { pyRepr, pyTypeName } from './pyformat'
-import { Statistic, StatisticDiff } from './statistic'
+import { KeyRef, Statistic, StatisticDiff } from './statistic'
 import { TablesView } from './tables'
 import { Traces, type RawTrace } from './trace'
 
@@ -136,7 +136,7 @@ export class Snapshot {
     const tables = this.tables
     const out: Statistic[] = new Array(r.size.length)
     for (let i = 0; i < out.length; i++) {
-      out[i] = new Statistic(() => tables.keyTraceback(r.keys, i), edge(r.size[i]!), edge(r.count[i]!))
+      out[i] = new Statistic(new KeyRef(tables, r.keys, i), edge(r.size[i]!), edge(r.count[i]!))
     }
     return out
   }
@@ -155,9 +155,8 @@ export class Snapshot {
     const sides = [this.tables, oldSnapshot.tables]
     const out: StatisticDiff[] = new Array(r.size.length)
     for (let i = 0; i < out.length; i++) {
-      const tables = sides[r.side[i]!]!
       out[i] = new StatisticDiff(
-        () => tables.keyTraceback(r.keys, i),
+        new KeyRef(sides[r.side[i]!]!, r.keys, i),
         edge(r.size[i]!),
         edge(r.sizeDiff[i]!),
         edge(r.count[i]!),

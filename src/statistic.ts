@@ -3,10 +3,24 @@
  * @module
  */
 import { formatCount, formatSize } from './pyformat'
-import { Traceback } from './traceback'
+import type { TablesView } from './tables'
+import type { Traceback } from './traceback'
 
-/** A traceback that is built on first read. @internal */
-export type TracebackSource = Traceback | (() => Traceback)
+/** A group key not yet turned into a Traceback: row `row` of an engine key column. @internal */
+export class KeyRef {
+  constructor(
+    readonly tables: TablesView,
+    readonly keys: Uint32Array,
+    readonly row: number,
+  ) {}
+}
+
+/** A traceback, or the engine key it will be built from on first read. @internal */
+export type TracebackSource = Traceback | KeyRef
+
+function resolve(src: TracebackSource): Traceback {
+  return src instanceof KeyRef ? src.tables.keyTraceback(src.keys, src.row) : src
+}
 
 function average(size: number, count: number): string {
   return count ? `, average=${formatSize(size / count, false)}` : ''
@@ -32,7 +46,7 @@ export class Statistic {
 
   /** The group key: a traceback without totalNframe. */
   get traceback(): Traceback {
-    if (typeof this.#traceback === 'function') this.#traceback = this.#traceback()
+    this.#traceback = resolve(this.#traceback)
     return this.#traceback
   }
 
@@ -84,7 +98,7 @@ export class StatisticDiff {
 
   /** The group key: a traceback without totalNframe. */
   get traceback(): Traceback {
-    if (typeof this.#traceback === 'function') this.#traceback = this.#traceback()
+    this.#traceback = resolve(this.#traceback)
     return this.#traceback
   }
 

@@ -66,10 +66,7 @@ fn compile<'a>(t: &Tables, spec: &'a FilterSpec, windows: bool) -> Compiled<'a> 
         ..
     } = spec
     else {
-        return Compiled {
-            spec,
-            seq: Vec::new(),
-        };
+        return Compiled { spec, seq: Vec::new() };
     };
     let pattern = Pattern::compile(&normcase(pattern, windows));
     let files = file_matches(t, &pattern, windows);
@@ -103,25 +100,19 @@ impl Compiled<'_> {
     /// CPython's `_match(trace)`: for an exclusive filter, true means keep.
     fn matches(&self, t: &Tables, domain: u32, tb: u32) -> Result<bool> {
         match self.spec {
-            FilterSpec::Domain {
-                inclusive,
-                domain: d,
-            } => Ok((domain as f64 == *d) == *inclusive),
+            FilterSpec::Domain { inclusive, domain: d } => Ok((domain as f64 == *d) == *inclusive),
             FilterSpec::File {
-                inclusive,
-                domain: d,
-                ..
+                inclusive, domain: d, ..
             } => {
-                let res = match self.seq[t.tracebacks()[tb as usize].seq as usize] {
-                    Tri::Yes => true,
-                    Tri::No => false,
-                    Tri::Empty => {
-                        return Err(Error::range(
+                let res =
+                    match self.seq[t.tracebacks()[tb as usize].seq as usize] {
+                        Tri::Yes => true,
+                        Tri::No => false,
+                        Tri::Empty => return Err(Error::range(
                             "a trace has an empty traceback: a Filter without all_frames needs its most recent frame \
                              (CPython raises IndexError here)",
-                        ))
-                    }
-                };
+                        )),
+                    };
                 Ok(match d {
                     None => res,
                     Some(d) if *inclusive => res && domain as f64 == *d,
@@ -148,8 +139,7 @@ pub fn filter_traces(snap: &Snapshot, filters: &[FilterSpec], windows: bool) -> 
     }
     let t = snap.tables();
     let compiled: Vec<Compiled> = filters.iter().map(|f| compile(t, f, windows)).collect();
-    let (include, exclude): (Vec<&Compiled>, Vec<&Compiled>) =
-        compiled.iter().partition(|c| inclusive(c.spec));
+    let (include, exclude): (Vec<&Compiled>, Vec<&Compiled>) = compiled.iter().partition(|c| inclusive(c.spec));
     let (domains, tbs) = (snap.domains(), snap.tracebacks());
     let keep = |i: usize| -> Result<bool> {
         let (d, tb) = (domains[i], tbs[i]);

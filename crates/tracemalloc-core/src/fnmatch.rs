@@ -46,10 +46,7 @@ enum Single {
     /// Nothing at all (the degenerate class `[c-a]`).
     Never,
     /// A class: sorted, disjoint, non-adjacent inclusive intervals.
-    Set {
-        negated: bool,
-        ranges: Vec<(u32, u32)>,
-    },
+    Set { negated: bool, ranges: Vec<(u32, u32)> },
 }
 
 impl Single {
@@ -424,13 +421,7 @@ mod tests {
         }
         fn expect(&mut self, b: u8) {
             self.skip_ws();
-            assert_eq!(
-                self.peek(),
-                b,
-                "JSON: expected {:?} at {}",
-                b as char,
-                self.pos
-            );
+            assert_eq!(self.peek(), b, "JSON: expected {:?} at {}", b as char, self.pos);
             self.pos += 1;
         }
         fn value(&mut self) -> Json {
@@ -487,10 +478,7 @@ mod tests {
                 _ => {
                     let start = self.pos;
                     while self.pos < self.text.len()
-                        && matches!(
-                            self.text[self.pos],
-                            b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
-                        )
+                        && matches!(self.text[self.pos], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
                     {
                         self.pos += 1;
                     }
@@ -584,10 +572,7 @@ mod tests {
     fn json_reader_keeps_lone_surrogates() {
         let v = parse_json(r#"["\udcff.py", "\ud83d\ude00", "\ud83d", "a\n\"é"]"#);
         let items = v.arr();
-        assert_eq!(
-            items[0].str(),
-            &[0xDCFF, '.' as u32, 'p' as u32, 'y' as u32]
-        );
+        assert_eq!(items[0].str(), &[0xDCFF, '.' as u32, 'p' as u32, 'y' as u32]);
         assert_eq!(items[1].str(), &[0x1F600]);
         assert_eq!(items[2].str(), &[0xD83D]);
         assert_eq!(items[3].str(), &cp("a\n\"é")[..]);
@@ -598,11 +583,7 @@ mod tests {
     fn oracle_path() -> std::path::PathBuf {
         match std::env::var_os("TRACEMALLOC_ORACLE") {
             Some(p) => p.into(),
-            None => concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/oracle/cases.json"
-            )
-            .into(),
+            None => concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/oracle/cases.json").into(),
         }
     }
 
@@ -614,10 +595,7 @@ mod tests {
             return;
         };
         let doc = parse_json(&text);
-        let candidates = doc
-            .get("filter_match_candidates")
-            .expect("candidates")
-            .arr();
+        let candidates = doc.get("filter_match_candidates").expect("candidates").arr();
         let rows = doc.get("filter_match_frame").expect("rows").arr();
         assert_eq!(candidates.len(), 40);
         assert!(!rows.is_empty());
@@ -625,18 +603,8 @@ mod tests {
         for row in rows {
             let pattern = row.get("pattern").unwrap().str();
             let normalized = row.get("normalized_pattern").unwrap().str();
-            assert_eq!(
-                normalize_filename(pattern, false),
-                normalized,
-                "pattern {pattern:?}"
-            );
-            let expected: Vec<&[u32]> = row
-                .get("matches")
-                .unwrap()
-                .arr()
-                .iter()
-                .map(Json::str)
-                .collect();
+            assert_eq!(normalize_filename(pattern, false), normalized, "pattern {pattern:?}");
+            let expected: Vec<&[u32]> = row.get("matches").unwrap().arr().iter().map(Json::str).collect();
             let compiled = Pattern::compile(&normcase(normalized, false));
             for cand in candidates {
                 let cand = cand.str();
@@ -749,13 +717,7 @@ mod tests {
             assert_eq!(m(n, "[b-ac]"), want, "{n}");
         }
         // `[!b-a-c]`: chunks "!b" | "a-c" -> "!-c": not '-' and not 'c'.
-        for (n, want) in [
-            ("a", true),
-            ("b", true),
-            ("-", false),
-            ("c", false),
-            ("d", true),
-        ] {
+        for (n, want) in [("a", true), ("b", true), ("-", false), ("c", false), ("d", true)] {
             assert_eq!(m(n, "[!b-a-c]"), want, "{n}");
         }
         // A reversed range brings a '!' to the front: the class becomes negated.
@@ -763,13 +725,7 @@ mod tests {
             assert_eq!(m(n, "[c-a!x]"), want, "{n}");
         }
         // `[--/]`: range '-'..'/'.
-        for (n, want) in [
-            ("-", true),
-            (".", true),
-            ("/", true),
-            (",", false),
-            ("0", false),
-        ] {
+        for (n, want) in [("-", true), (".", true), ("/", true), (",", false), ("0", false)] {
             assert_eq!(m(n, "[--/]"), want, "{n}");
         }
         // `[a-b--]`: a..b then a trailing literal hyphen... (observed).
@@ -856,14 +812,8 @@ mod tests {
         assert!(fnmatchcase(&[smile], &cp("?")));
         assert!(!fnmatchcase(&[0xD83D, 0xDE00], &cp("?")));
         assert!(fnmatchcase(&[smile], &[OPEN, smile, CLOSE]));
-        assert!(fnmatchcase(
-            &[smile],
-            &[OPEN, 'a' as u32, HYPHEN, 0x1F601, CLOSE]
-        ));
-        assert!(!fnmatchcase(
-            &[0x1F602],
-            &[OPEN, 'a' as u32, HYPHEN, 0x1F601, CLOSE]
-        ));
+        assert!(fnmatchcase(&[smile], &[OPEN, 'a' as u32, HYPHEN, 0x1F601, CLOSE]));
+        assert!(!fnmatchcase(&[0x1F602], &[OPEN, 'a' as u32, HYPHEN, 0x1F601, CLOSE]));
         let dcff = 0xDCFF;
         let name = [dcff, '.' as u32, 'p' as u32, 'y' as u32];
         assert!(fnmatchcase(&name, &cp("*.py")));
@@ -871,30 +821,15 @@ mod tests {
         assert!(fnmatchcase(&name, &[dcff, STAR]));
         assert!(!fnmatchcase(&name, &[0xDCFE, STAR]));
         assert!(fnmatchcase(&[dcff], &[OPEN, 0xD800, HYPHEN, 0xDFFF, CLOSE]));
-        assert!(!fnmatchcase(
-            &[dcff],
-            &[OPEN, BANG, 0xD800, HYPHEN, 0xDFFF, CLOSE]
-        ));
-        assert!(fnmatchcase(
-            &[smile],
-            &[OPEN, BANG, 0xD800, HYPHEN, 0xDFFF, CLOSE]
-        ));
+        assert!(!fnmatchcase(&[dcff], &[OPEN, BANG, 0xD800, HYPHEN, 0xDFFF, CLOSE]));
+        assert!(fnmatchcase(&[smile], &[OPEN, BANG, 0xD800, HYPHEN, 0xDFFF, CLOSE]));
         assert_eq!(
-            normalize_filename(
-                &[dcff, '.' as u32, 'p' as u32, 'y' as u32, 'c' as u32],
-                true
-            ),
+            normalize_filename(&[dcff, '.' as u32, 'p' as u32, 'y' as u32, 'c' as u32], true),
             name
         );
         // Arbitrary u32 values do not panic.
-        assert!(fnmatchcase(
-            &[u32::MAX],
-            &[OPEN, 0, HYPHEN, u32::MAX, CLOSE]
-        ));
-        assert_eq!(
-            normcase(&[u32::MAX, 'A' as u32], true),
-            vec![u32::MAX, 'a' as u32]
-        );
+        assert!(fnmatchcase(&[u32::MAX], &[OPEN, 0, HYPHEN, u32::MAX, CLOSE]));
+        assert_eq!(normcase(&[u32::MAX, 'A' as u32], true), vec![u32::MAX, 'a' as u32]);
     }
 
     #[test]
@@ -929,14 +864,8 @@ mod tests {
         assert_eq!(normcase(&cp("ΑΣ.py"), true), cp("ασ.py"));
         assert_eq!(normcase(&cp("ΑΣ/"), true), cp("ας\\"));
         assert_eq!(normcase(&cp("Σ"), true), cp("σ"));
-        assert_eq!(
-            normcase(&[0x391, 0x3A3, 0xDCFF], true),
-            vec![0x3B1, 0x3C2, 0xDCFF]
-        );
-        assert_eq!(
-            normcase(&[0x391, 0xDCFF, 0x3A3], true),
-            vec![0x3B1, 0xDCFF, 0x3C3]
-        );
+        assert_eq!(normcase(&[0x391, 0x3A3, 0xDCFF], true), vec![0x3B1, 0x3C2, 0xDCFF]);
+        assert_eq!(normcase(&[0x391, 0xDCFF, 0x3A3], true), vec![0x3B1, 0xDCFF, 0x3C3]);
         assert_eq!(normcase(&cp("ÉÀ😀"), true), cp("éà😀"));
     }
 
@@ -944,10 +873,7 @@ mod tests {
 
     #[test]
     fn fuzz_fixture_agrees_with_cpython() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/fnmatch_cases.txt"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fnmatch_cases.txt");
         let path = std::env::var("FNMATCH_FIXTURE").unwrap_or_else(|_| path.to_string());
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let mut count = 0usize;
@@ -957,9 +883,7 @@ mod tests {
                 continue;
             }
             let mut parts = line.split('\t');
-            let (Some(p), Some(n), Some(e), None) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
+            let (Some(p), Some(n), Some(e), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
                 panic!("{path}:{}: malformed line", lineno + 1);
             };
             let pat = parse_json(p);
@@ -1048,10 +972,6 @@ mod tests {
         assert!(m("z", &reversed));
         let reversed = format!("[{}]", "b-a-".repeat(50_000));
         assert!(!m("a", &reversed));
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "took {:?}",
-            start.elapsed()
-        );
+        assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
     }
 }

@@ -33,9 +33,7 @@ impl KeyType {
     /// Checks that `cumulative` is allowed with this key type.
     pub fn check_cumulative(self, cumulative: bool) -> Result<()> {
         if cumulative && self == Self::Traceback {
-            return Err(Error::range(
-                "cumulative mode cannot by used with key type 'traceback'",
-            ));
+            return Err(Error::range("cumulative mode cannot by used with key type 'traceback'"));
         }
         Ok(())
     }
@@ -129,36 +127,75 @@ pub fn cmp_key(ta: &Tables, a: &Key, tb: &Tables, b: &Key) -> Ordering {
     }
 }
 
-/// Finds, in `to`, the key equal in content to `key` of `from`, if `to` has it.
-pub fn translate_key(from: &Tables, key: &Key, to: &Tables) -> Option<Key> {
-    match key {
-        Key::Empty => Some(Key::Empty),
-        Key::Frame(f) => translate_frame(from, f, to).map(Key::Frame),
-        Key::Seq(s) => {
-            let frames = from
-                .seq(*s)
-                .iter()
-                .map(|&id| {
-                    translate_frame(from, &from.frames()[id as usize], to)
-                        .and_then(|f| to.find_frame(&f))
-                })
-                .collect::<Option<Vec<u32>>>()?;
-            to.find_seq(&frames).map(Key::Seq)
-        }
-    }
+const UNKNOWN: u32 = u32::MAX;
+const ABSENT: u32 = u32::MAX - 1;
+
+/// Maps keys of one snapshot's tables onto another's, by content, memoising
+/// strings and frames so that each is looked up once.
+pub struct Translator<'a> {
+    from: &'a Tables,
+    to: &'a Tables,
+    strings: Vec<u32>,
+    frames: Vec<u32>,
 }
 
-fn translate_frame(from: &Tables, f: &FrameRec, to: &Tables) -> Option<FrameRec> {
-    let file = to.find_str(from.str_bytes(f.file))?;
-    let func = if f.func == NONE {
-        NONE
-    } else {
-        to.find_str(from.str_bytes(f.func))?
-    };
-    Some(FrameRec {
-        file,
-        line: f.line,
-        col: f.col,
-        func,
-    })
+impl<'a> Translator<'a> {
+    /// Prepares a translation from `from`'s ids to `to`'s.
+    pub fn new(from: &'a Tables, to: &'a Tables) -> Self {
+        Self {
+            from,
+            to,
+            strings: vec![UNKNOWN; from.str_count()],
+            frames: vec![UNKNOWN; from.frames().len()],
+        }
+    }
+
+    fn string(&mut self, id: u32) -> Option<u32> {
+        if id == NONE {
+            return Some(NONE);
+        }
+        let slot = &mut self.strings[id as usize];
+        if *slot == UNKNOWN {
+            *slot = self.to.find_str(self.from.str_bytes(id)).unwrap_or(ABSENT);
+        }
+        (*slot != ABSENT).then_some(*slot)
+    }
+
+    fn frame_rec(&mut self, f: &FrameRec) -> Option<FrameRec> {
+        Some(FrameRec {
+            file: self.string(f.file)?,
+            line: f.line,
+            col: f.col,
+            func: self.string(f.func)?,
+        })
+    }
+
+    fn frame_id(&mut self, id: u32) -> Option<u32> {
+        if self.frames[id as usize] == UNKNOWN {
+            let rec = self.from.frames()[id as usize];
+            self.frames[id as usize] = self
+                .frame_rec(&rec)
+                .and_then(|r| self.to.find_frame(&r))
+                .unwrap_or(ABSENT);
+        }
+        let v = self.frames[id as usize];
+        (v != ABSENT).then_some(v)
+    }
+
+    /// The key of `to` equal in content to `key` of `from`, if `to` has one.
+    pub fn key(&mut self, key: &Key) -> Option<Key> {
+        match key {
+            Key::Empty => Some(Key::Empty),
+            Key::Frame(f) => self.frame_rec(f).map(Key::Frame),
+            Key::Seq(s) => {
+                let ids = self
+                    .from
+                    .seq(*s)
+                    .iter()
+                    .map(|&f| self.frame_id(f))
+                    .collect::<Option<Vec<u32>>>()?;
+                self.to.find_seq(&ids).map(Key::Seq)
+            }
+        }
+    }
 }

@@ -20,6 +20,7 @@ pub struct Snapshot {
     size: Vec<u64>,
     traceback: Vec<u32>,
     weight: Option<Vec<f64>>,
+    total_size: u128,
 }
 
 /// Columns describing a snapshot's tables and traces, as sent by a caller
@@ -52,9 +53,7 @@ fn check_ids(what: &str, ids: &[u32], len: usize, allow_none: bool) -> Result<()
         .enumerate()
         .find(|&(_, &id)| !(allow_none && id == NONE) && id as usize >= len)
     {
-        return Err(Error::range(format!(
-            "{what}[{i}] is {id}, but only {len} exist"
-        )));
+        return Err(Error::range(format!("{what}[{i}] is {id}, but only {len} exist")));
     }
     Ok(())
 }
@@ -69,9 +68,7 @@ impl Snapshot {
                 "trace columns differ in length: domain {n}, size {}, traceback {}{}",
                 c.size.len(),
                 c.traceback.len(),
-                c.weight
-                    .map(|w| format!(", weight {}", w.len()))
-                    .unwrap_or_default()
+                c.weight.map(|w| format!(", weight {}", w.len())).unwrap_or_default()
             )));
         }
         if c.frames.len() % 4 != 0 {
@@ -80,9 +77,7 @@ impl Snapshot {
             ));
         }
         if c.tracebacks.len() % 2 != 0 {
-            return Err(Error::range(
-                "tracebacks must hold [sequence, totalNframe] pairs",
-            ));
+            return Err(Error::range("tracebacks must hold [sequence, totalNframe] pairs"));
         }
         let mut t = Tables::new();
         let str_map: Vec<u32> = c.strings.iter().map(|s| t.intern_str(s)).collect();
@@ -95,11 +90,7 @@ impl Snapshot {
                     q[0].max(q[3])
                 )));
             }
-            let func = if q[3] == NONE {
-                NONE
-            } else {
-                str_map[q[3] as usize]
-            };
+            let func = if q[3] == NONE { NONE } else { str_map[q[3] as usize] };
             frame_map.push(t.intern_frame(FrameRec {
                 file: str_map[q[0] as usize],
                 line: q[1],
@@ -120,23 +111,15 @@ impl Snapshot {
                 )));
             }
             buf.clear();
-            buf.extend(
-                c.seq_frames[start..end]
-                    .iter()
-                    .map(|&f| frame_map[f as usize]),
-            );
+            buf.extend(c.seq_frames[start..end].iter().map(|&f| frame_map[f as usize]));
             seq_map.push(t.intern_seq(&buf));
             start = end;
         }
         let mut tb_map = Vec::with_capacity(c.tracebacks.len() / 2);
         for (i, p) in c.tracebacks.chunks_exact(2).enumerate() {
-            let seq = *seq_map.get(p[0] as usize).ok_or_else(|| {
-                Error::range(format!(
-                    "traceback {i} names sequence {} of {}",
-                    p[0],
-                    seq_map.len()
-                ))
-            })?;
+            let seq = *seq_map
+                .get(p[0] as usize)
+                .ok_or_else(|| Error::range(format!("traceback {i} names sequence {} of {}", p[0], seq_map.len())))?;
             tb_map.push(t.intern_traceback(TracebackRec {
                 seq,
                 total_nframe: p[1],
@@ -160,11 +143,7 @@ impl Snapshot {
         let weight = match c.weight {
             None => None,
             Some(w) => {
-                if let Some((i, v)) = w
-                    .iter()
-                    .enumerate()
-                    .find(|(_, v)| !(v.is_finite() && **v > 0.0))
-                {
+                if let Some((i, v)) = w.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
                     return Err(Error::range(format!(
                         "trace {i}: weight must be a finite number > 0, got {v}"
                     )));
@@ -172,13 +151,13 @@ impl Snapshot {
                 Some(w.to_vec())
             }
         };
-        Ok(Self {
-            tables: Arc::new(t),
-            domain: c.domain.to_vec(),
+        Ok(Self::from_parts(
+            Arc::new(t),
+            c.domain.to_vec(),
             size,
-            traceback: c.traceback.iter().map(|&id| tb_map[id as usize]).collect(),
+            c.traceback.iter().map(|&id| tb_map[id as usize]).collect(),
             weight,
-        })
+        ))
     }
 
     /// Builds a snapshot from trusted parts (the trace store, the filters).
@@ -189,13 +168,20 @@ impl Snapshot {
         traceback: Vec<u32>,
         weight: Option<Vec<f64>>,
     ) -> Self {
+        let total_size = size.iter().map(|&s| u128::from(s)).sum();
         Self {
             tables,
             domain,
             size,
             traceback,
             weight,
+            total_size,
         }
+    }
+
+    /// Sum of the size column (unweighted).
+    pub fn total_size(&self) -> u128 {
+        self.total_size
     }
 
     /// The interned tables.
@@ -235,16 +221,13 @@ impl Snapshot {
 
     /// Keeps the traces at `indices` (in that order), sharing the tables.
     pub fn select(&self, indices: &[usize]) -> Snapshot {
-        Snapshot {
-            tables: Arc::clone(&self.tables),
-            domain: indices.iter().map(|&i| self.domain[i]).collect(),
-            size: indices.iter().map(|&i| self.size[i]).collect(),
-            traceback: indices.iter().map(|&i| self.traceback[i]).collect(),
-            weight: self
-                .weight
-                .as_ref()
-                .map(|w| indices.iter().map(|&i| w[i]).collect()),
-        }
+        Snapshot::from_parts(
+            Arc::clone(&self.tables),
+            indices.iter().map(|&i| self.domain[i]).collect(),
+            indices.iter().map(|&i| self.size[i]).collect(),
+            indices.iter().map(|&i| self.traceback[i]).collect(),
+            self.weight.as_ref().map(|w| indices.iter().map(|&i| w[i]).collect()),
+        )
     }
 
     /// Bytes held by the trace columns alone.

@@ -8,20 +8,37 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::keys::{cmp_key, translate_key, Key, KeyType};
+use crate::keys::{cmp_key, Key, KeyType, Translator};
 use crate::snapshot::Snapshot;
-use crate::tables::Tables;
+use crate::tables::{FrameRec, Tables, NONE};
 
 /// Below this many traces, work stays on the calling thread.
 const PARALLEL_TRACES: usize = 1 << 17;
 
-/// A number that sizes and counts are summed in: `i128` for exact data (no
-/// rounding at all), `f64` for sampled data (sums of weights).
+/// A number that sizes and counts are summed in: `i64` for exact data whose
+/// total fits comfortably (no rounding, half the memory traffic), `i128` for
+/// exact data beyond that (no rounding at all), and `f64` for sampled data
+/// (sums of weights).
 trait Measure: Copy + Default + Send + Sync + AddAssign + Sub<Output = Self> + PartialEq {
     fn of_trace(size: u64, weight: Option<f64>) -> (Self, Self);
     fn total_cmp(&self, other: &Self) -> Ordering;
     fn abs(self) -> Self;
     fn to_f64(self) -> f64;
+}
+
+impl Measure for i64 {
+    fn of_trace(size: u64, _weight: Option<f64>) -> (Self, Self) {
+        (size as i64, 1)
+    }
+    fn total_cmp(&self, other: &Self) -> Ordering {
+        self.cmp(other)
+    }
+    fn abs(self) -> Self {
+        i64::abs(self)
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
 }
 
 impl Measure for i128 {
@@ -108,11 +125,7 @@ struct Group<M> {
     acc: Acc<M>,
 }
 
-fn group<M: Measure>(
-    snap: &Snapshot,
-    key_type: KeyType,
-    cumulative: bool,
-) -> Result<Vec<Group<M>>> {
+fn group<M: Measure>(snap: &Snapshot, key_type: KeyType, cumulative: bool) -> Result<Vec<Group<M>>> {
     key_type.check_cumulative(cumulative)?;
     let t = snap.tables();
     let per_tb = per_traceback::<M>(snap);
@@ -132,37 +145,73 @@ fn group<M: Measure>(
             })
             .collect());
     }
-    let mut by_key: FxHashMap<Key, Acc<M>> = FxHashMap::default();
+    // Frame keys are summed in a dense array indexed by frame id (lineno) or
+    // file id (filename); function keys, pairs of ids, go through a map.
+    let frames = t.frames();
+    let dense_len = match key_type {
+        KeyType::Filename => t.str_count(),
+        KeyType::Function => 0,
+        _ => frames.len(),
+    };
+    let mut dense = vec![Acc::<M>::default(); dense_len];
+    let mut by_pair: FxHashMap<Key, Acc<M>> = FxHashMap::default();
+    let mut empty = Acc::<M>::default();
+    let mut add = |f: u32, acc: &Acc<M>| match key_type {
+        KeyType::Function => by_pair
+            .entry(Key::Frame(key_type.frame_key(&frames[f as usize])))
+            .or_default()
+            .add(acc),
+        KeyType::Filename => dense[frames[f as usize].file as usize].add(acc),
+        _ => dense[f as usize].add(acc),
+    };
     for (s, acc) in touched {
-        let frames = t.seq(s as u32);
+        let seq = t.seq(s as u32);
         if cumulative {
-            for &f in frames {
-                by_key
-                    .entry(Key::Frame(key_type.frame_key(&t.frames()[f as usize])))
-                    .or_default()
-                    .add(acc);
-            }
-        } else if let Some(&f) = frames.first() {
-            by_key
-                .entry(Key::Frame(key_type.frame_key(&t.frames()[f as usize])))
-                .or_default()
-                .add(acc);
+            seq.iter().for_each(|&f| add(f, acc));
+        } else if let Some(&f) = seq.first() {
+            add(f, acc);
         } else if key_type == KeyType::Lineno {
-            by_key.entry(Key::Empty).or_default().add(acc);
+            empty.add(acc);
         } else {
             return Err(Error::range(format!(
                 "cannot group by '{}': a trace has an empty traceback (CPython raises IndexError here)",
-                match key_type {
-                    KeyType::Function => "function",
-                    _ => "filename",
+                if key_type == KeyType::Function {
+                    "function"
+                } else {
+                    "filename"
                 }
             )));
         }
     }
-    Ok(by_key
-        .into_iter()
-        .map(|(key, acc)| Group { key, acc })
-        .collect())
+    let mut groups: Vec<Group<M>> = by_pair.into_iter().map(|(key, acc)| Group { key, acc }).collect();
+    groups.extend(
+        dense
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.touched())
+            .map(|(slot, acc)| {
+                let rec = match key_type {
+                    KeyType::Filename => FrameRec {
+                        file: slot as u32,
+                        line: 0,
+                        col: 0,
+                        func: NONE,
+                    },
+                    _ => frames[slot],
+                };
+                Group {
+                    key: Key::Frame(rec),
+                    acc: *acc,
+                }
+            }),
+    );
+    if empty.touched() {
+        groups.push(Group {
+            key: Key::Empty,
+            acc: empty,
+        });
+    }
+    Ok(groups)
 }
 
 fn sort_desc<T: Send>(rows: &mut [T], cmp: impl Fn(&T, &T) -> Ordering + Sync) {
@@ -186,11 +235,7 @@ pub struct StatRows {
     pub count: Vec<f64>,
 }
 
-fn statistics_as<M: Measure>(
-    snap: &Snapshot,
-    key_type: KeyType,
-    cumulative: bool,
-) -> Result<StatRows> {
+fn statistics_as<M: Measure>(snap: &Snapshot, key_type: KeyType, cumulative: bool) -> Result<StatRows> {
     let t = snap.tables();
     let mut groups = group::<M>(snap, key_type, cumulative)?;
     sort_desc(&mut groups, |a, b| {
@@ -208,12 +253,24 @@ fn statistics_as<M: Measure>(
     })
 }
 
+/// True when every sum of sizes, counts and their differences fits an `i64`:
+/// cumulative grouping can count a trace once per frame, so allow for that.
+fn fits_i64(snap: &Snapshot) -> bool {
+    snap.total_size()
+        .saturating_mul(snap.tables().max_seq_len().max(1) as u128)
+        < 1 << 62
+}
+
 /// Groups the traces of `snap` by `key_type` (CPython's `Snapshot.statistics`).
 pub fn statistics(snap: &Snapshot, key_type: KeyType, cumulative: bool) -> Result<StatRows> {
     if snap.weights().is_some() {
         statistics_as::<f64>(snap, key_type, cumulative)
     } else {
-        statistics_as::<i128>(snap, key_type, cumulative)
+        if fits_i64(snap) {
+            statistics_as::<i64>(snap, key_type, cumulative)
+        } else {
+            statistics_as::<i128>(snap, key_type, cumulative)
+        }
     }
 }
 
@@ -256,23 +313,15 @@ struct DiffRow<M> {
     count_diff: M,
 }
 
-fn compare_as<M: Measure>(
-    new: &Snapshot,
-    old: &Snapshot,
-    key_type: KeyType,
-    cumulative: bool,
-) -> Result<DiffRows> {
+fn compare_as<M: Measure>(new: &Snapshot, old: &Snapshot, key_type: KeyType, cumulative: bool) -> Result<DiffRows> {
     let new_groups = group::<M>(new, key_type, cumulative)?;
     let old_groups = group::<M>(old, key_type, cumulative)?;
     let (nt, ot) = (new.tables(), old.tables());
     let shared = Arc::ptr_eq(nt, ot);
     let mut old_by_key: FxHashMap<Key, (usize, bool)> = FxHashMap::default();
+    let mut translate = Translator::new(ot, nt);
     for (i, g) in old_groups.iter().enumerate() {
-        let key = if shared {
-            Some(g.key)
-        } else {
-            translate_key(ot, &g.key, nt)
-        };
+        let key = if shared { Some(g.key) } else { translate.key(&g.key) };
         if let Some(k) = key {
             old_by_key.insert(k, (i, false));
         }
@@ -332,16 +381,15 @@ fn compare_as<M: Measure>(
 
 /// Compares `new` against `old` (CPython's `Snapshot.compare_to`). Groups
 /// only in `old` come back with size 0 and count 0.
-pub fn compare_to(
-    new: &Snapshot,
-    old: &Snapshot,
-    key_type: KeyType,
-    cumulative: bool,
-) -> Result<DiffRows> {
+pub fn compare_to(new: &Snapshot, old: &Snapshot, key_type: KeyType, cumulative: bool) -> Result<DiffRows> {
     key_type.check_cumulative(cumulative)?;
     if new.weights().is_some() || old.weights().is_some() {
         compare_as::<f64>(new, old, key_type, cumulative)
     } else {
-        compare_as::<i128>(new, old, key_type, cumulative)
+        if fits_i64(new) && fits_i64(old) {
+            compare_as::<i64>(new, old, key_type, cumulative)
+        } else {
+            compare_as::<i128>(new, old, key_type, cumulative)
+        }
     }
 }

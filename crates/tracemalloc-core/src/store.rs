@@ -64,9 +64,7 @@ impl TraceStore {
     /// Creates an empty store with empty tables.
     pub fn new() -> Self {
         Self {
-            shards: (0..SHARDS)
-                .map(|_| Mutex::new(FxHashMap::default()))
-                .collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(FxHashMap::default())).collect(),
             current: AtomicU64::new(0),
             peak: AtomicU64::new(0),
             tables: RwLock::new(Tables::new()),
@@ -91,14 +89,7 @@ impl TraceStore {
     /// Traces a block, replacing any trace at the same `(domain, address)`.
     /// `weight` is the number of blocks the trace stands for (1 when exact).
     /// Returns the replaced entry.
-    pub fn track(
-        &self,
-        domain: u32,
-        address: u64,
-        size: u64,
-        traceback: u32,
-        weight: f64,
-    ) -> Option<Entry> {
+    pub fn track(&self, domain: u32, address: u64, size: u64, traceback: u32, weight: f64) -> Option<Entry> {
         let weight = if weight.is_finite() && weight > 0.0 {
             weight
         } else {
@@ -110,10 +101,7 @@ impl TraceStore {
             weight,
             charged: charge(size, weight),
         };
-        let old = self
-            .shard(domain, address)
-            .lock()
-            .insert((domain, address), entry);
+        let old = self.shard(domain, address).lock().insert((domain, address), entry);
         let old_charge = old.map_or(0, |e| e.charged);
         if entry.charged >= old_charge {
             self.add(entry.charged - old_charge);
@@ -125,10 +113,7 @@ impl TraceStore {
 
     /// Stops tracing a block; returns its entry if it was traced.
     pub fn untrack(&self, domain: u32, address: u64) -> Option<Entry> {
-        let old = self
-            .shard(domain, address)
-            .lock()
-            .remove(&(domain, address));
+        let old = self.shard(domain, address).lock().remove(&(domain, address));
         if let Some(e) = old {
             self.sub(e.charged);
         }
@@ -137,10 +122,7 @@ impl TraceStore {
 
     /// Looks a block up.
     pub fn get(&self, domain: u32, address: u64) -> Option<Entry> {
-        self.shard(domain, address)
-            .lock()
-            .get(&(domain, address))
-            .copied()
+        self.shard(domain, address).lock().get(&(domain, address)).copied()
     }
 
     /// Drops every trace and resets current and peak to 0. The tables stay.
@@ -152,8 +134,7 @@ impl TraceStore {
             map.shrink_to(0);
             self.sub(freed);
         }
-        self.peak
-            .store(self.current.load(Ordering::Acquire), Ordering::Release);
+        self.peak.store(self.current.load(Ordering::Acquire), Ordering::Release);
     }
 
     /// Drops every trace of one domain; current shrinks, peak stays.
@@ -174,16 +155,12 @@ impl TraceStore {
 
     /// `(current, peak)` in bytes, summed over all domains.
     pub fn traced_memory(&self) -> (u64, u64) {
-        (
-            self.current.load(Ordering::Acquire),
-            self.peak.load(Ordering::Acquire),
-        )
+        (self.current.load(Ordering::Acquire), self.peak.load(Ordering::Acquire))
     }
 
     /// Sets the peak to the current total.
     pub fn reset_peak(&self) {
-        self.peak
-            .store(self.current.load(Ordering::Acquire), Ordering::Release);
+        self.peak.store(self.current.load(Ordering::Acquire), Ordering::Release);
     }
 
     /// Raises the peak to at least `bytes` (peaks seen outside the store, e.g. between GCs).
@@ -244,11 +221,7 @@ impl TraceStore {
     /// Approximate heap bytes held by the store: its maps and its tables.
     pub fn memory_bytes(&self) -> usize {
         let per_entry = std::mem::size_of::<((u32, u64), Entry)>() + 1;
-        let maps: usize = self
-            .shards
-            .iter()
-            .map(|s| s.lock().capacity() * per_entry)
-            .sum();
+        let maps: usize = self.shards.iter().map(|s| s.lock().capacity() * per_entry).sum();
         maps + self.tables.read().memory_bytes()
     }
 }
@@ -269,10 +242,7 @@ mod tests {
         let s = TraceStore::new();
         let tb = s.intern(|t| {
             let seq = t.intern_seq(&[]);
-            t.intern_traceback(TracebackRec {
-                seq,
-                total_nframe: 0,
-            })
+            t.intern_traceback(TracebackRec { seq, total_nframe: 0 })
         });
         assert!(s.track(5, 0x10, 100, tb, 1.0).is_none());
         assert_eq!(s.traced_memory(), (100, 100));
@@ -298,10 +268,7 @@ mod tests {
         let s = Arc::new(TraceStore::new());
         let tb = s.intern(|t| {
             let seq = t.intern_seq(&[]);
-            t.intern_traceback(TracebackRec {
-                seq,
-                total_nframe: 0,
-            })
+            t.intern_traceback(TracebackRec { seq, total_nframe: 0 })
         });
         const N: u64 = 20_000;
         let handles: Vec<_> = (0..8u32)
@@ -325,9 +292,7 @@ mod tests {
         for h in handles {
             h.join().expect("worker thread");
         }
-        let shared: u64 = (0..512)
-            .map(|a| s.get(99, a).expect("shared key").size)
-            .sum();
+        let shared: u64 = (0..512).map(|a| s.get(99, a).expect("shared key").size).sum();
         let expected = 8 * (N / 2) * 1000 + shared;
         assert_eq!(s.len() as u64, 8 * N / 2 + 512);
         assert_eq!(s.traced_memory().0, expected);

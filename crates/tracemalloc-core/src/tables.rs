@@ -47,6 +47,7 @@ pub struct Tables {
     seq_index: FxHashMap<Box<[u32]>, u32>,
     tracebacks: Vec<TracebackRec>,
     tb_index: FxHashMap<TracebackRec, u32>,
+    max_seq_len: usize,
 }
 
 fn next_id(len: usize, what: &str) -> u32 {
@@ -96,6 +97,7 @@ impl Tables {
         let end = u32::try_from(self.seq_frames.len()).expect("frame sequence table too large");
         self.seq_ends.push(end);
         self.seq_index.insert(frames.into(), id);
+        self.max_seq_len = self.max_seq_len.max(frames.len());
         id
     }
 
@@ -118,11 +120,7 @@ impl Tables {
     /// The WTF-8 bytes of string `id`.
     pub fn str_bytes(&self, id: u32) -> &[u8] {
         let i = id as usize;
-        let start = if i == 0 {
-            0
-        } else {
-            self.str_ends[i - 1] as usize
-        };
+        let start = if i == 0 { 0 } else { self.str_ends[i - 1] as usize };
         &self.str_bytes[start..self.str_ends[i] as usize]
     }
 
@@ -146,14 +144,15 @@ impl Tables {
         self.seq_ends.len()
     }
 
+    /// Length of the longest frame sequence.
+    pub fn max_seq_len(&self) -> usize {
+        self.max_seq_len
+    }
+
     /// The frame ids of sequence `id`, most recent call first.
     pub fn seq(&self, id: u32) -> &[u32] {
         let i = id as usize;
-        let start = if i == 0 {
-            0
-        } else {
-            self.seq_ends[i - 1] as usize
-        };
+        let start = if i == 0 { 0 } else { self.seq_ends[i - 1] as usize };
         &self.seq_frames[start..self.seq_ends[i] as usize]
     }
 

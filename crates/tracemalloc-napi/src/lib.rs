@@ -5,6 +5,7 @@
 
 mod errors;
 mod snapshot;
+pub mod store;
 mod strings;
 
 pub use snapshot::NativeSnapshot;

@@ -158,12 +158,7 @@ fn tables_columns(t: &Tables) -> TablesColumns {
         ),
         seq_ends: Uint32Array::new(seq_ends.to_vec()),
         seq_frames: Uint32Array::new(seq_frames.to_vec()),
-        tracebacks: Uint32Array::new(
-            t.tracebacks()
-                .iter()
-                .flat_map(|tb| [tb.seq, tb.total_nframe])
-                .collect(),
-        ),
+        tracebacks: Uint32Array::new(t.tracebacks().iter().flat_map(|tb| [tb.seq, tb.total_nframe]).collect()),
     }
 }
 
@@ -181,10 +176,7 @@ impl NativeSnapshot {
     /// Builds a snapshot from columns, validating every id and value.
     #[napi(factory, catch_unwind)]
     pub fn from_columns(env: Env, columns: SnapshotColumns) -> napi::Result<Self> {
-        let strings = check(
-            &env,
-            split_joined(&columns.strings, &columns.string_lengths),
-        )?;
+        let strings = check(&env, split_joined(&columns.strings, &columns.string_lengths))?;
         let snap = check(
             &env,
             Snapshot::from_columns(Columns {
@@ -234,12 +226,7 @@ impl NativeSnapshot {
 
     /// CPython's `statistics(key_type, cumulative)`, sorted, as columns.
     #[napi(catch_unwind)]
-    pub fn statistics(
-        &self,
-        env: Env,
-        key_type: String,
-        cumulative: bool,
-    ) -> napi::Result<StatisticsColumns> {
+    pub fn statistics(&self, env: Env, key_type: String, cumulative: bool) -> napi::Result<StatisticsColumns> {
         let key_type = check(&env, KeyType::parse(&key_type))?;
         let rows = check(&env, statistics(&self.inner, key_type, cumulative))?;
         Ok(StatisticsColumns {
@@ -259,18 +246,10 @@ impl NativeSnapshot {
         cumulative: bool,
     ) -> napi::Result<DiffColumns> {
         let key_type = check(&env, KeyType::parse(&key_type))?;
-        let rows = check(
-            &env,
-            compare_to(&self.inner, &old.inner, key_type, cumulative),
-        )?;
+        let rows = check(&env, compare_to(&self.inner, &old.inner, key_type, cumulative))?;
         Ok(DiffColumns {
             keys: encode_keys(&rows.keys),
-            side: Uint8Array::new(
-                rows.side
-                    .iter()
-                    .map(|s| u8::from(*s == Side::Old))
-                    .collect(),
-            ),
+            side: Uint8Array::new(rows.side.iter().map(|s| u8::from(*s == Side::Old)).collect()),
             size: Float64Array::new(rows.size),
             size_diff: Float64Array::new(rows.size_diff),
             count: Float64Array::new(rows.count),
@@ -280,12 +259,7 @@ impl NativeSnapshot {
 
     /// CPython's `filter_traces(filters)`; `windows` selects Windows path rules.
     #[napi(catch_unwind)]
-    pub fn filter_traces(
-        &self,
-        env: Env,
-        filters: Vec<FilterInput>,
-        windows: bool,
-    ) -> napi::Result<NativeSnapshot> {
+    pub fn filter_traces(&self, env: Env, filters: Vec<FilterInput>, windows: bool) -> napi::Result<NativeSnapshot> {
         let specs: Vec<FilterSpec> = filters
             .into_iter()
             .map(|f| match f.pattern {

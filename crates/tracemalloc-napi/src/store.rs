@@ -1,0 +1,206 @@
+//! The process-wide trace store, as seen from JavaScript. Every thread
+//! (the main thread, workers, native code) writes into the same store.
+
+use napi::bindgen_prelude::{BigInt, Float64Array, Uint32Array, Utf16String};
+use napi::Env;
+use napi_derive::napi;
+use tracemalloc_core::store::global;
+use tracemalloc_core::{Error, FrameRec, TracebackRec, NONE};
+
+use crate::errors::check;
+use crate::snapshot::NativeSnapshot;
+use crate::strings::split_joined;
+
+/// Tracebacks to intern, described by local tables: strings, frames as
+/// `[file, line, column, function]` quadruples of local string ids, frame
+/// sequences (most recent first) of local frame ids, and one totalNframe per
+/// sequence (0xFFFFFFFF for none).
+#[napi(object)]
+pub struct TracebackBatch {
+    /// All strings joined together.
+    pub strings: Utf16String,
+    /// Length in UTF-16 units of each string.
+    pub string_lengths: Uint32Array,
+    /// Flat `[file, line, column, function]` quadruples of local string ids.
+    pub frames: Uint32Array,
+    /// End offset of each sequence in `seqFrames`.
+    pub seq_ends: Uint32Array,
+    /// Local frame ids of all sequences.
+    pub seq_frames: Uint32Array,
+    /// totalNframe of each sequence.
+    pub totals: Uint32Array,
+}
+
+fn intern_batch(b: &TracebackBatch) -> tracemalloc_core::Result<Vec<u32>> {
+    let strings = split_joined(&b.strings, &b.string_lengths)?;
+    if b.frames.len() % 4 != 0 || b.totals.len() != b.seq_ends.len() {
+        return Err(Error::range(
+            "a traceback batch needs frame quadruples and one total per sequence",
+        ));
+    }
+    let bad = |what: &str| Error::range(format!("traceback batch: {what} out of range"));
+    global().intern(|t| {
+        let str_ids: Vec<u32> = strings.iter().map(|s| t.intern_str(s)).collect();
+        let sid = |i: u32| str_ids.get(i as usize).copied().ok_or_else(|| bad("string id"));
+        let frame_ids = b
+            .frames
+            .chunks_exact(4)
+            .map(|q| {
+                let func = if q[3] == NONE { NONE } else { sid(q[3])? };
+                Ok(t.intern_frame(FrameRec {
+                    file: sid(q[0])?,
+                    line: q[1],
+                    col: q[2],
+                    func,
+                }))
+            })
+            .collect::<tracemalloc_core::Result<Vec<u32>>>()?;
+        let mut start = 0usize;
+        let mut out = Vec::with_capacity(b.seq_ends.len());
+        let mut seq = Vec::new();
+        for (&end, &total) in b.seq_ends.iter().zip(b.totals.iter()) {
+            let end = end as usize;
+            let ids = b.seq_frames.get(start..end).ok_or_else(|| bad("sequence end"))?;
+            seq.clear();
+            for &f in ids {
+                seq.push(*frame_ids.get(f as usize).ok_or_else(|| bad("frame id"))?);
+            }
+            let s = t.intern_seq(&seq);
+            out.push(t.intern_traceback(TracebackRec {
+                seq: s,
+                total_nframe: total,
+            }));
+            start = end;
+        }
+        Ok(out)
+    })
+}
+
+/// Interns tracebacks into the store's tables; returns one traceback id per sequence.
+#[napi(catch_unwind)]
+pub fn store_intern(env: Env, batch: TracebackBatch) -> napi::Result<Uint32Array> {
+    Ok(Uint32Array::new(check(&env, intern_batch(&batch))?))
+}
+
+fn address_of(env: &Env, a: &BigInt) -> napi::Result<u64> {
+    let (signed, value, lossless) = a.get_u64();
+    if signed || !lossless {
+        return Err(crate::errors::throw(
+            env,
+            Error::range("address must be an integer in [0, 2^64)"),
+        ));
+    }
+    Ok(value)
+}
+
+/// Applies one sync of a domain: traces added (addresses as f64 ordinals,
+/// sizes, traceback ids, weights) and addresses removed.
+#[napi(catch_unwind)]
+pub fn store_sync(
+    env: Env,
+    domain: u32,
+    add_address: Float64Array,
+    add_size: Float64Array,
+    add_traceback: Uint32Array,
+    add_weight: Float64Array,
+    remove_address: Float64Array,
+) -> napi::Result<()> {
+    let n = add_address.len();
+    if add_size.len() != n || add_traceback.len() != n || add_weight.len() != n {
+        return Err(crate::errors::throw(
+            &env,
+            Error::range("sync columns differ in length"),
+        ));
+    }
+    let ntb = global().read_tables(|t| t.tracebacks().len());
+    for &a in remove_address.iter() {
+        global().untrack(domain, a as u64);
+    }
+    for i in 0..n {
+        let tb = add_traceback[i];
+        if tb as usize >= ntb {
+            return Err(crate::errors::throw(
+                &env,
+                Error::range(format!("sync: traceback id {tb} is not interned")),
+            ));
+        }
+        global().track(domain, add_address[i] as u64, add_size[i] as u64, tb, add_weight[i]);
+    }
+    Ok(())
+}
+
+/// Traces one block (replacing any trace at the same address).
+#[napi(catch_unwind)]
+pub fn store_track(env: Env, domain: u32, address: BigInt, size: f64, traceback: u32) -> napi::Result<()> {
+    let address = address_of(&env, &address)?;
+    if global().read_tables(|t| t.tracebacks().len()) <= traceback as usize {
+        return Err(crate::errors::throw(&env, Error::range("traceback id is not interned")));
+    }
+    global().track(domain, address, size as u64, traceback, 1.0);
+    Ok(())
+}
+
+/// Stops tracing one block; true when it was traced.
+#[napi(catch_unwind)]
+pub fn store_untrack(env: Env, domain: u32, address: BigInt) -> napi::Result<bool> {
+    let address = address_of(&env, &address)?;
+    Ok(global().untrack(domain, address).is_some())
+}
+
+/// Drops every trace and resets current and peak to 0.
+#[napi(catch_unwind)]
+pub fn store_clear() {
+    global().clear();
+}
+
+/// Drops every trace of one domain.
+#[napi(catch_unwind)]
+pub fn store_clear_domain(domain: u32) {
+    global().clear_domain(domain);
+}
+
+/// `[current, peak]` in bytes.
+#[napi(catch_unwind)]
+pub fn store_traced_memory() -> Vec<f64> {
+    let (c, p) = global().traced_memory();
+    vec![c as f64, p as f64]
+}
+
+/// Sets the peak to the current total.
+#[napi(catch_unwind)]
+pub fn store_reset_peak() {
+    global().reset_peak();
+}
+
+/// Raises the peak to at least `bytes`.
+#[napi(catch_unwind)]
+pub fn store_raise_peak(bytes: f64) {
+    if bytes.is_finite() && bytes > 0.0 {
+        global().raise_peak(bytes as u64);
+    }
+}
+
+/// Heap bytes held by the store (maps and tables).
+#[napi(catch_unwind)]
+pub fn store_memory() -> f64 {
+    global().memory_bytes() as f64
+}
+
+/// Number of traced blocks.
+#[napi(catch_unwind)]
+pub fn store_len() -> f64 {
+    global().len() as f64
+}
+
+/// Traceback id of a traced block, or null.
+#[napi(catch_unwind)]
+pub fn store_traceback_of(env: Env, domain: u32, address: BigInt) -> napi::Result<Option<u32>> {
+    let address = address_of(&env, &address)?;
+    Ok(global().get(domain, address).map(|e| e.traceback))
+}
+
+/// An immutable snapshot of every trace in the store.
+#[napi(catch_unwind)]
+pub fn store_snapshot() -> NativeSnapshot {
+    NativeSnapshot::wrap(global().snapshot())
+}
