@@ -84,10 +84,13 @@ impl Snapshot {
         let nstr = str_map.len();
         let mut frame_map = Vec::with_capacity(c.frames.len() / 4);
         for (i, q) in c.frames.chunks_exact(4).enumerate() {
-            if q[0] as usize >= nstr || (q[3] != NONE && q[3] as usize >= nstr) {
+            if let Some(bad) = [q[0], q[3]]
+                .into_iter()
+                .find(|&id| id != NONE && id as usize >= nstr)
+                .or((q[0] == NONE).then_some(q[0]))
+            {
                 return Err(Error::range(format!(
-                    "frame {i} names string {} of {nstr}",
-                    q[0].max(q[3])
+                    "frame {i} names string {bad}, but only {nstr} exist"
                 )));
             }
             let func = if q[3] == NONE { NONE } else { str_map[q[3] as usize] };

@@ -317,22 +317,42 @@ fn compare_as<M: Measure>(new: &Snapshot, old: &Snapshot, key_type: KeyType, cum
     let new_groups = group::<M>(new, key_type, cumulative)?;
     let old_groups = group::<M>(old, key_type, cumulative)?;
     let (nt, ot) = (new.tables(), old.tables());
-    let shared = Arc::ptr_eq(nt, ot);
-    let mut old_by_key: FxHashMap<Key, (usize, bool)> = FxHashMap::default();
+    // Keys compare by id when one snapshot's tables extend the other's (the
+    // same tables, or two snapshots of one store); otherwise by content.
+    let same_ids = Arc::ptr_eq(nt, ot) || ot.is_prefix_of(nt) || nt.is_prefix_of(ot);
     let mut translate = Translator::new(ot, nt);
+    let mut old_by_key: FxHashMap<Key, usize> = FxHashMap::default();
+    // Sequence keys are dense ids: index them in an array instead of a map.
+    let mut old_by_seq: Vec<u32> = Vec::new();
+    if key_type == KeyType::Traceback {
+        old_by_seq = vec![u32::MAX; nt.seq_count()];
+    }
     for (i, g) in old_groups.iter().enumerate() {
-        let key = if shared { Some(g.key) } else { translate.key(&g.key) };
-        if let Some(k) = key {
-            old_by_key.insert(k, (i, false));
+        let key = if same_ids { Some(g.key) } else { translate.key(&g.key) };
+        match key {
+            Some(Key::Seq(s)) if (s as usize) < old_by_seq.len() => old_by_seq[s as usize] = i as u32,
+            Some(Key::Seq(_)) | None => {}
+            Some(k) => {
+                old_by_key.insert(k, i);
+            }
         }
     }
+    let mut matched = vec![false; old_groups.len()];
+    let mut find_old = |k: &Key| -> Option<usize> {
+        let i = match k {
+            Key::Seq(s) => old_by_seq
+                .get(*s as usize)
+                .copied()
+                .filter(|&i| i != u32::MAX)
+                .map(|i| i as usize),
+            _ => old_by_key.get(k).copied(),
+        }?;
+        matched[i] = true;
+        Some(i)
+    };
     let mut rows = Vec::with_capacity(new_groups.len() + old_groups.len());
     for g in &new_groups {
-        let prev = old_by_key.get_mut(&g.key).map(|e| {
-            e.1 = true;
-            old_groups[e.0].acc
-        });
-        let prev = prev.unwrap_or_default();
+        let prev = find_old(&g.key).map(|i| old_groups[i].acc).unwrap_or_default();
         rows.push(DiffRow {
             side: Side::New,
             key: g.key,
@@ -341,10 +361,6 @@ fn compare_as<M: Measure>(new: &Snapshot, old: &Snapshot, key_type: KeyType, cum
             count: g.acc.count,
             count_diff: g.acc.count - prev.count,
         });
-    }
-    let mut matched = vec![false; old_groups.len()];
-    for &(i, m) in old_by_key.values() {
-        matched[i] = m;
     }
     for (g, _) in old_groups.iter().zip(&matched).filter(|(_, m)| !**m) {
         let zero = M::default();

@@ -176,6 +176,21 @@ impl Tables {
         (&self.seq_frames, &self.seq_ends)
     }
 
+    /// True when every id of `self` means the same in `other`: `other` holds
+    /// the same strings, frames and sequences under the same ids, and maybe
+    /// more. Tables of one trace store only grow, so an older snapshot's
+    /// tables are a prefix of a newer one's.
+    pub fn is_prefix_of(&self, other: &Tables) -> bool {
+        fn prefix<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+            a.len() <= b.len() && a == &b[..a.len()]
+        }
+        prefix(&self.str_ends, &other.str_ends)
+            && prefix(&self.str_bytes, &other.str_bytes)
+            && prefix(&self.frames, &other.frames)
+            && prefix(&self.seq_ends, &other.seq_ends)
+            && prefix(&self.seq_frames, &other.seq_frames)
+    }
+
     /// Approximate heap bytes held by the tables, their indexes included.
     pub fn memory_bytes(&self) -> usize {
         use std::mem::size_of;
@@ -232,5 +247,32 @@ mod tests {
         assert_ne!(tb, tb2);
         assert_eq!(t.find_str(b"b.py"), Some(b));
         assert_eq!(t.find_str(b"c.py"), None);
+    }
+
+    #[test]
+    fn prefix_tables_share_ids() {
+        let mut old = Tables::new();
+        let a = old.intern_str(b"a.js");
+        let f = old.intern_frame(FrameRec {
+            file: a,
+            line: 1,
+            col: 2,
+            func: NONE,
+        });
+        old.intern_seq(&[f]);
+        let mut new = old.clone();
+        let b = new.intern_str(b"b.js");
+        new.intern_frame(FrameRec {
+            file: b,
+            line: 1,
+            col: 2,
+            func: NONE,
+        });
+        assert!(old.is_prefix_of(&new));
+        assert!(!new.is_prefix_of(&old));
+        let mut other = Tables::new();
+        other.intern_str(b"b.js");
+        other.intern_str(b"a.js");
+        assert!(!old.is_prefix_of(&other));
     }
 }

@@ -9,3 +9,10 @@ pub mod store;
 mod strings;
 
 pub use snapshot::NativeSnapshot;
+
+/// Panics inside Rust with `message`. It exists so that tests can prove a
+/// panic reaches JavaScript as an `Error` instead of aborting the process.
+#[napi_derive::napi(catch_unwind)]
+pub fn debug_panic(message: String) {
+    panic!("{message}");
+}
