@@ -12,3 +12,21 @@ export { Filter, DomainFilter, normalizeFilename } from './src/filter'
 export { Snapshot, type KeyType } from './src/snapshot'
 export type { SnapshotColumns } from './src/columns'
 export { formatSize } from './src/pyformat'
+export type { CaptureInfo } from './src/snapshot'
+export {
+  start,
+  stop,
+  isTracing,
+  clearTraces,
+  getTracebackLimit,
+  getTracedMemory,
+  resetPeak,
+  getTracemallocMemory,
+  getObjectTraceback,
+  takeSnapshot,
+  track,
+  untrack,
+  DEFAULT_SAMPLING_INTERVAL,
+  USER_DOMAIN_BASE,
+  type StartOptions,
+} from './src/tracemalloc'

@@ -59,7 +59,7 @@ export function toNative(c: SnapshotColumns): NativeColumns {
   }
 }
 
-/** A growable typed column. */
+/** A growable Uint32Array. */
 class U32 {
   a = new Uint32Array(64)
   n = 0
@@ -73,6 +73,66 @@ class U32 {
   }
   done(): Uint32Array {
     return this.a.slice(0, this.n)
+  }
+}
+
+/**
+ * Interns strings, frames and frame sequences into engine-ready columns.
+ * @internal
+ */
+export class TableBuilder {
+  readonly strings: string[] = []
+  readonly frames = new U32()
+  readonly seqEnds = new U32()
+  readonly seqFrames = new U32()
+  readonly #stringIds = new Map<string, number>()
+  readonly #frameIds = new Map<string, number>()
+  readonly #seqIds = new Map<string, number>()
+
+  /** Id of a string. */
+  str(s: string): number {
+    let id = this.#stringIds.get(s)
+    if (id === undefined) {
+      id = this.strings.length
+      this.strings.push(s)
+      this.#stringIds.set(s, id)
+    }
+    return id
+  }
+
+  /** Id of a frame; `column` 0 and `func` NONE mean none. */
+  frame(file: string, line: number, column: number, func: string | null): number {
+    const f = this.str(file)
+    const fn = func === null ? NONE : this.str(func)
+    const key = `${f},${line},${column},${fn}`
+    let id = this.#frameIds.get(key)
+    if (id === undefined) {
+      id = this.#frameIds.size
+      this.#frameIds.set(key, id)
+      this.frames.push(f)
+      this.frames.push(line)
+      this.frames.push(column)
+      this.frames.push(fn)
+    }
+    return id
+  }
+
+  /** Id of a frame sequence (frame ids, most recent first). */
+  seq(ids: readonly number[]): number {
+    const key = ids.join(',')
+    let seq = this.#seqIds.get(key)
+    if (seq === undefined) {
+      seq = this.#seqIds.size
+      this.#seqIds.set(key, seq)
+      for (const id of ids) this.seqFrames.push(id)
+      this.seqEnds.push(this.seqFrames.n)
+    }
+    return seq
+  }
+
+  /** The strings joined, and their lengths, as the engine takes them. */
+  joinedStrings(): { strings: string; stringLengths: Uint32Array } {
+    return { strings: this.strings.join(''), stringLengths: Uint32Array.from(this.strings, (s) => s.length) }
   }
 }
 
@@ -93,22 +153,7 @@ export function columnsFromRaw(traces: Iterable<unknown>): SnapshotColumns {
   if (traces === null || typeof (traces as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
     throw new TypeError(`traces must be an iterable of raw traces, not ${pyTypeName(traces)}`)
   }
-  const strings: string[] = []
-  const stringIds = new Map<string, number>()
-  const str = (s: string): number => {
-    let id = stringIds.get(s)
-    if (id === undefined) {
-      id = strings.length
-      strings.push(s)
-      stringIds.set(s, id)
-    }
-    return id
-  }
-  const frames = new U32()
-  const frameIds = new Map<string, number>()
-  const seqEnds = new U32()
-  const seqFrames = new U32()
-  const seqIds = new Map<string, number>()
+  const b = new TableBuilder()
   const seqByArray = new Map<unknown, number>()
   const tracebacks = new U32()
   const tbIds = new Map<number, Map<number, number>>()
@@ -124,28 +169,9 @@ export function columnsFromRaw(traces: Iterable<unknown>): SnapshotColumns {
     ids.length = 0
     for (let j = 0; j < rawFrames.length; j++) {
       const [file, line, col, func] = parseRawFrame(rawFrames[j], `${where}: frames[${j}]`)
-      const f = str(file)
-      const fn = func === null ? NONE : str(func)
-      const key = `${f},${line},${col ?? 0},${fn}`
-      let id = frameIds.get(key)
-      if (id === undefined) {
-        id = frameIds.size
-        frameIds.set(key, id)
-        frames.push(f)
-        frames.push(line)
-        frames.push(col ?? 0)
-        frames.push(fn)
-      }
-      ids.push(id)
+      ids.push(b.frame(file, line, col ?? 0, func))
     }
-    const key = ids.join(',')
-    let seq = seqIds.get(key)
-    if (seq === undefined) {
-      seq = seqIds.size
-      seqIds.set(key, seq)
-      for (const id of ids) seqFrames.push(id)
-      seqEnds.push(seqFrames.n)
-    }
+    const seq = b.seq(ids)
     seqByArray.set(rawFrames, seq)
     return seq
   }
@@ -173,10 +199,10 @@ export function columnsFromRaw(traces: Iterable<unknown>): SnapshotColumns {
     i++
   }
   return {
-    strings,
-    frames: frames.done(),
-    seqEnds: seqEnds.done(),
-    seqFrames: seqFrames.done(),
+    strings: b.strings,
+    frames: b.frames.done(),
+    seqEnds: b.seqEnds.done(),
+    seqFrames: b.seqFrames.done(),
     tracebacks: tracebacks.done(),
     domain: domain.done(),
     size: Float64Array.from(sizes),

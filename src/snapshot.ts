@@ -32,13 +32,27 @@ function checkKeyType(keyType: unknown, cumulative: unknown): asserts keyType is
 /** Rounds an estimate once, at the edge; exact integers pass through. */
 const edge = (v: number): number => (Number.isInteger(v) ? v : Math.round(v))
 
+/** How a live snapshot was captured; `null` for snapshots built from data. */
+export interface CaptureInfo {
+  /** `'sampled'`: sizes and counts are estimates; `'exact'`: every object. */
+  mode: 'sampled' | 'exact'
+  /** Mean bytes between samples, in sampled mode. */
+  samplingInterval: number | null
+  /** `process.version` of the traced process. */
+  nodeVersion: string
+  /** Process id of the traced process. */
+  pid: number
+  /** When the snapshot was taken, in ms since the epoch. */
+  time: number
+}
+
 /** Decoded tables, shared by the snapshots that share engine tables. */
 interface TablesRef {
   view?: TablesView
 }
 
 /** Set while {@link Snapshot.wrap} runs the constructor. */
-let wrapping: { native: NativeSnapshot; tables: TablesRef } | undefined
+let wrapping: { native: NativeSnapshot; tables: TablesRef; info: CaptureInfo | null } | undefined
 
 /**
  * An immutable set of traces: CPython's `Snapshot`. Grouping, diffing and
@@ -47,6 +61,8 @@ let wrapping: { native: NativeSnapshot; tables: TablesRef } | undefined
 export class Snapshot {
   /** Maximum frames per traceback when the snapshot was taken (metadata only, as in CPython). */
   tracebackLimit: number
+  /** How the snapshot was captured, or `null` when it was built from data. */
+  readonly captureInfo: CaptureInfo | null
   readonly #native: NativeSnapshot
   readonly #tables: TablesRef
   #columns: TraceColumns | undefined
@@ -61,16 +77,18 @@ export class Snapshot {
     if (wrapping !== undefined) {
       this.#native = wrapping.native
       this.#tables = wrapping.tables
+      this.captureInfo = wrapping.info
       wrapping = undefined
     } else {
       this.#native = NativeSnapshot.fromColumns(toNative(columnsFromRaw(traces)))
       this.#tables = {}
+      this.captureInfo = null
     }
   }
 
   /** Wraps an engine snapshot; `tables` is shared with snapshots of the same engine tables. @internal */
-  static wrap(native: NativeSnapshot, tracebackLimit: number, tables: TablesRef = {}): Snapshot {
-    wrapping = { native, tables }
+  static wrap(native: NativeSnapshot, tracebackLimit: number, tables: TablesRef = {}, info: CaptureInfo | null = null): Snapshot {
+    wrapping = { native, tables, info }
     try {
       return new Snapshot([], tracebackLimit)
     } finally {
@@ -122,7 +140,7 @@ export class Snapshot {
       throw new TypeError(`filters[${i}] must be a Filter or a DomainFilter, not ${pyTypeName(f)}`)
     })
     const native = this.#native.filterTraces(inputs, WINDOWS)
-    return Snapshot.wrap(native, this.tracebackLimit, this.#tables)
+    return Snapshot.wrap(native, this.tracebackLimit, this.#tables, this.captureInfo)
   }
 
   /**

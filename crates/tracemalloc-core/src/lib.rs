@@ -9,6 +9,7 @@
 pub mod error;
 pub mod filter;
 pub mod fnmatch;
+pub mod heapsnapshot;
 pub mod keys;
 pub mod snapshot;
 pub mod stats;

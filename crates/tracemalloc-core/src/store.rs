@@ -153,6 +153,39 @@ impl TraceStore {
         }
     }
 
+    /// Makes domain `domain` hold exactly `entries` (address, size, traceback,
+    /// weight): untracks its other addresses and tracks the new or changed
+    /// ones. This is how a sampling profile, which lists every live sample,
+    /// is applied. Returns `(added, removed)`.
+    pub fn sync_domain(&self, domain: u32, entries: &[(u64, u64, u32, f64)]) -> (usize, usize) {
+        let present: rustc_hash::FxHashSet<u64> = entries.iter().map(|e| e.0).collect();
+        let mut removed = 0;
+        for s in self.shards.iter() {
+            let mut map = s.lock();
+            let mut freed = 0;
+            map.retain(|k, e| {
+                let keep = k.0 != domain || present.contains(&k.1);
+                if !keep {
+                    freed += e.charged;
+                    removed += 1;
+                }
+                keep
+            });
+            self.sub(freed);
+        }
+        let mut added = 0;
+        for &(address, size, traceback, weight) in entries {
+            let same = self
+                .get(domain, address)
+                .is_some_and(|e| e.size == size && e.traceback == traceback && e.weight == weight);
+            if !same {
+                self.track(domain, address, size, traceback, weight);
+                added += 1;
+            }
+        }
+        (added, removed)
+    }
+
     /// `(current, peak)` in bytes, summed over all domains.
     pub fn traced_memory(&self) -> (u64, u64) {
         (self.current.load(Ordering::Acquire), self.peak.load(Ordering::Acquire))
@@ -261,6 +294,21 @@ mod tests {
         s.clear();
         assert_eq!(s.traced_memory(), (0, 0));
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn sync_domain_replaces_one_domain_only() {
+        let s = TraceStore::new();
+        s.track(7, 1, 100, 0, 1.0);
+        s.track(0, 1, 10, 0, 1.0);
+        s.track(0, 2, 20, 0, 1.0);
+        assert_eq!(s.sync_domain(0, &[(2, 20, 0, 1.0), (3, 30, 0, 2.0)]), (1, 1));
+        assert_eq!(s.get(0, 1), None);
+        assert_eq!(s.get(0, 3).map(|e| e.size), Some(30));
+        assert_eq!(s.get(7, 1).map(|e| e.size), Some(100));
+        assert_eq!(s.traced_memory().0, 100 + 20 + 60);
+        assert_eq!(s.sync_domain(0, &[]), (0, 2));
+        assert_eq!(s.traced_memory().0, 100);
     }
 
     #[test]

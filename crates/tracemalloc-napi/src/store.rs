@@ -13,8 +13,8 @@ use crate::strings::split_joined;
 
 /// Tracebacks to intern, described by local tables: strings, frames as
 /// `[file, line, column, function]` quadruples of local string ids, frame
-/// sequences (most recent first) of local frame ids, and one totalNframe per
-/// sequence (0xFFFFFFFF for none).
+/// sequences (most recent first) of local frame ids, and tracebacks as
+/// `[sequence, totalNframe]` pairs (0xFFFFFFFF for no totalNframe).
 #[napi(object)]
 pub struct TracebackBatch {
     /// All strings joined together.
@@ -27,15 +27,15 @@ pub struct TracebackBatch {
     pub seq_ends: Uint32Array,
     /// Local frame ids of all sequences.
     pub seq_frames: Uint32Array,
-    /// totalNframe of each sequence.
-    pub totals: Uint32Array,
+    /// Flat `[sequence, totalNframe]` pairs.
+    pub tracebacks: Uint32Array,
 }
 
 fn intern_batch(b: &TracebackBatch) -> tracemalloc_core::Result<Vec<u32>> {
     let strings = split_joined(&b.strings, &b.string_lengths)?;
-    if b.frames.len() % 4 != 0 || b.totals.len() != b.seq_ends.len() {
+    if b.frames.len() % 4 != 0 || b.tracebacks.len() % 2 != 0 {
         return Err(Error::range(
-            "a traceback batch needs frame quadruples and one total per sequence",
+            "a traceback batch needs frame quadruples and [sequence, totalNframe] pairs",
         ));
     }
     let bad = |what: &str| Error::range(format!("traceback batch: {what} out of range"));
@@ -56,27 +56,32 @@ fn intern_batch(b: &TracebackBatch) -> tracemalloc_core::Result<Vec<u32>> {
             })
             .collect::<tracemalloc_core::Result<Vec<u32>>>()?;
         let mut start = 0usize;
-        let mut out = Vec::with_capacity(b.seq_ends.len());
+        let mut seq_ids = Vec::with_capacity(b.seq_ends.len());
         let mut seq = Vec::new();
-        for (&end, &total) in b.seq_ends.iter().zip(b.totals.iter()) {
+        for &end in b.seq_ends.iter() {
             let end = end as usize;
             let ids = b.seq_frames.get(start..end).ok_or_else(|| bad("sequence end"))?;
             seq.clear();
             for &f in ids {
                 seq.push(*frame_ids.get(f as usize).ok_or_else(|| bad("frame id"))?);
             }
-            let s = t.intern_seq(&seq);
-            out.push(t.intern_traceback(TracebackRec {
-                seq: s,
-                total_nframe: total,
-            }));
+            seq_ids.push(t.intern_seq(&seq));
             start = end;
         }
-        Ok(out)
+        b.tracebacks
+            .chunks_exact(2)
+            .map(|p| {
+                let seq = *seq_ids.get(p[0] as usize).ok_or_else(|| bad("sequence id"))?;
+                Ok(t.intern_traceback(TracebackRec {
+                    seq,
+                    total_nframe: p[1],
+                }))
+            })
+            .collect()
     })
 }
 
-/// Interns tracebacks into the store's tables; returns one traceback id per sequence.
+/// Interns tracebacks into the store's tables; returns one traceback id per `[sequence, totalNframe]` pair.
 #[napi(catch_unwind)]
 pub fn store_intern(env: Env, batch: TracebackBatch) -> napi::Result<Uint32Array> {
     Ok(Uint32Array::new(check(&env, intern_batch(&batch))?))
@@ -93,40 +98,37 @@ fn address_of(env: &Env, a: &BigInt) -> napi::Result<u64> {
     Ok(value)
 }
 
-/// Applies one sync of a domain: traces added (addresses as f64 ordinals,
-/// sizes, traceback ids, weights) and addresses removed.
+/// Makes `domain` hold exactly the given traces (addresses as f64 ordinals,
+/// sizes, traceback ids, weights), untracking the rest of the domain.
+/// Returns `[added, removed]`.
 #[napi(catch_unwind)]
-pub fn store_sync(
+pub fn store_sync_domain(
     env: Env,
     domain: u32,
-    add_address: Float64Array,
-    add_size: Float64Array,
-    add_traceback: Uint32Array,
-    add_weight: Float64Array,
-    remove_address: Float64Array,
-) -> napi::Result<()> {
-    let n = add_address.len();
-    if add_size.len() != n || add_traceback.len() != n || add_weight.len() != n {
+    address: Float64Array,
+    size: Float64Array,
+    traceback: Uint32Array,
+    weight: Float64Array,
+) -> napi::Result<Vec<u32>> {
+    let n = address.len();
+    if size.len() != n || traceback.len() != n || weight.len() != n {
         return Err(crate::errors::throw(
             &env,
             Error::range("sync columns differ in length"),
         ));
     }
     let ntb = global().read_tables(|t| t.tracebacks().len());
-    for &a in remove_address.iter() {
-        global().untrack(domain, a as u64);
+    if let Some(bad) = traceback.iter().find(|&&tb| tb as usize >= ntb) {
+        return Err(crate::errors::throw(
+            &env,
+            Error::range(format!("sync: traceback id {bad} is not interned")),
+        ));
     }
-    for i in 0..n {
-        let tb = add_traceback[i];
-        if tb as usize >= ntb {
-            return Err(crate::errors::throw(
-                &env,
-                Error::range(format!("sync: traceback id {tb} is not interned")),
-            ));
-        }
-        global().track(domain, add_address[i] as u64, add_size[i] as u64, tb, add_weight[i]);
-    }
-    Ok(())
+    let entries: Vec<(u64, u64, u32, f64)> = (0..n)
+        .map(|i| (address[i] as u64, size[i] as u64, traceback[i], weight[i]))
+        .collect();
+    let (added, removed) = global().sync_domain(domain, &entries);
+    Ok(vec![added as u32, removed as u32])
 }
 
 /// Traces one block (replacing any trace at the same address).

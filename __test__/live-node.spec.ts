@@ -1,0 +1,113 @@
+/**
+ * Live capture in fresh processes, against real V8: allocation estimates,
+ * frames, track/untrack, exit, SIGINT and short-lived workers. Each check
+ * runs on this Node and on every extra Node binary listed in
+ * TRACEMALLOC_TEST_NODES (colon-separated paths; .ci/run adds Node 22 and 24).
+ */
+import test from 'ava'
+import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+
+const root = resolve(__dirname, '..')
+const fixture = (name: string) => resolve(__dirname, 'fixtures/live', name)
+const nodes = [process.execPath, ...(process.env.TRACEMALLOC_TEST_NODES ?? '').split(':').filter(Boolean)]
+
+function version(node: string): string {
+  return spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
+}
+
+function runJson(node: string, name: string, env: Record<string, string> = {}): any {
+  const r = spawnSync(node, [fixture(name)], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 })
+  if (r.status !== 0) throw new Error(`${name} on ${node} exited ${r.status} ${r.signal ?? ''}: ${r.stderr}`)
+  return JSON.parse(r.stdout)
+}
+
+/** 1-based line and V8 start column of `function name(` in a fixture. */
+function declared(name: string, fn: string): [number, number] {
+  const lines = readFileSync(fixture(name), 'utf8').split('\n')
+  const i = lines.findIndex((l) => l.includes(`function ${fn}(`))
+  return [i + 1, lines[i]!.indexOf(`function ${fn}(`) + `function ${fn}`.length + 1]
+}
+
+for (const node of nodes) {
+  const v = version(node)
+
+  test(`${v}: sampled estimates against known allocations, and honest frames`, (t) => {
+    const r = runJson(node, 'sampled.js')
+    t.like(r.info, { mode: 'sampled', samplingInterval: 32768 })
+    t.is(r.limit, 4)
+    const byFn = new Map<string, any>(r.functions.map((f: any) => [f.frame[3], f]))
+    const big = byFn.get('bigArrays')
+    const expected = 20 * 100_000 * 8
+    // Objects larger than the interval are reported exactly.
+    t.true(Math.abs(big.size - expected) / expected < 0.02, `bigArrays ${big.size} vs ${expected}`)
+    t.true(big.count >= 20, 'the 20 backing stores, plus sampled small array headers')
+    const small = byFn.get('smallObjects')
+    // 300,000 objects of 3 fields: sizes are unbiased estimates.
+    t.true(small.size > 300_000 * 24 && small.size < 300_000 * 100, `smallObjects bytes ${small.size}`)
+    t.true(small.count >= 300_000 * 0.8 && small.count < 300_000 * 3.5, `smallObjects count ${small.count}`)
+    t.deepEqual(big.frame, [fixture('sampled.js'), 0, null, 'bigArrays'], 'the function key: file and function')
+    const [file, line, column] = r.lineno.find((f: any) => f[3] === 'bigArrays')
+    t.is(file, fixture('sampled.js'), 'a path, not a file:// URL')
+    t.deepEqual([line, column], declared('sampled.js', 'bigArrays'), "V8's function start, 1-based")
+    t.true(r.sample.weight > 1, 'a sampled trace carries its scale')
+    t.true(r.sample.length <= 4 && r.sample.total >= r.sample.length)
+    t.true(r.current > expected && r.peak >= r.current, `current ${r.current}, peak ${r.peak}`)
+  })
+
+  test(`${v}: track/untrack with the caller's stack or given frames`, (t) => {
+    const r = runJson(node, 'track.js')
+    const lines = readFileSync(fixture('track.js'), 'utf8').split('\n')
+    const line = lines.findIndex((l) => l.includes('tm.track(domain, 0xdeadbeefn'))
+    const column = lines[line]!.indexOf('track(') + 1
+    // Unlike sampled frames, the caller's stack points at the calling line and column.
+    t.deepEqual(r.before[0], [[[fixture('track.js'), line + 1, column, 'nativeAlloc']], 4096])
+    t.deepEqual(r.before[1], [[['pool.c', 78]], 300])
+    t.deepEqual(r.untracked, [true, false])
+    t.is(r.after, 1)
+  })
+
+  test(`${v}: a traced process exits by itself, normally`, (t) => {
+    const r = spawnSync(node, [fixture('exit-while-tracing.js')], { cwd: root, encoding: 'utf8', timeout: 30_000 })
+    t.is(r.signal, null)
+    t.is(r.status, 0, r.stderr)
+    t.is(r.stdout.trim(), 'done')
+  })
+
+  for (const handler of [false, true]) {
+    test(`${v}: SIGINT during syncs is safe (${handler ? 'with' : 'without'} a handler)`, async (t) => {
+      const child = spawn(node, [fixture('sigint-during-sync.js')], {
+        cwd: root,
+        env: { ...process.env, ...(handler ? { HANDLER: '1' } : {}) },
+      })
+      let out = ''
+      child.stdout.on('data', (d) => {
+        out += d
+        if (out.includes('syncing')) child.kill('SIGINT')
+      })
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+        child.on('exit', (c, s) => {
+          clearTimeout(timer)
+          done([c, s])
+        })
+      })
+      if (handler) {
+        t.is(code, 0)
+        t.true(out.includes('clean'))
+      } else {
+        t.is(signal, 'SIGINT', `ended by the signal, not a crash (code ${code})`)
+      }
+    })
+  }
+
+  test(`${v}: 200 short-lived traced workers, one after another`, (t) => {
+    const r = runJson(node, 'workers.js', { COUNT: '200' })
+    t.is(r.seen.length, 200)
+    t.true(r.seen.every((w: any) => w.traces > 0 && w.size > 20_000 * 16), 'every worker traced its own heap')
+    t.is(new Set(r.seen.map((w: any) => w.threadId)).size, 200)
+    t.false(r.tracing, 'the main thread was never traced')
+    t.true(r.rssGrowth < 200 * 1024 * 1024, `RSS grew by ${r.rssGrowth}`)
+  })
+}

@@ -1,0 +1,185 @@
+//! [`ParsedHeap`]: what a heap snapshot leaves once parsed, and how it
+//! becomes an engine [`Snapshot`] or one object's allocation traceback.
+
+use std::sync::Arc;
+
+use crate::snapshot::{Snapshot, MAX_SIZE};
+use crate::tables::{FrameRec, Tables, TracebackRec, NONE};
+
+/// A function of the allocation tracker, its strings resolved.
+#[derive(Debug, Clone)]
+pub(crate) struct FuncInfo {
+    pub file: Vec<u8>,
+    pub name: Vec<u8>,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// One frame of an allocation stack, owned (see [`ParsedHeap::traceback_of`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeapFrame {
+    /// File name as WTF-8: a path for `file://` scripts, `node:...` for
+    /// Node's internals, `"<unknown>"` for builtins.
+    pub file: Vec<u8>,
+    /// 1-based line of the function's start, or 0 when V8 did not resolve it.
+    pub line: u32,
+    /// 1-based column of the function's start, or 0 when V8 did not resolve it.
+    pub col: u32,
+    /// The function name as WTF-8; empty for anonymous functions.
+    pub func: Vec<u8>,
+}
+
+/// The allocation stack of one object (see [`ParsedHeap::traceback_of`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeapTraceback {
+    /// The frames, most recent call first, at most `nframe` of them.
+    pub frames: Vec<HeapFrame>,
+    /// The depth of the stack before truncation.
+    pub total_nframe: u32,
+}
+
+/// A parsed heap snapshot: totals, and for each object allocated while the
+/// allocation tracker ran, its V8 id, its size and its allocation stack.
+///
+/// Objects without an allocation stack (`trace_node_id` 0) are only counted
+/// in [`node_count`](Self::node_count) and [`total_size`](Self::total_size).
+#[derive(Debug, Clone)]
+pub struct ParsedHeap {
+    pub(crate) node_count: usize,
+    pub(crate) total_size: u64,
+    pub(crate) has_trace_field: bool,
+    /// Per traced node: V8 id, size (own + backing stores), trace tree index.
+    pub(crate) ids: Vec<u64>,
+    pub(crate) sizes: Vec<u64>,
+    pub(crate) trace_nodes: Vec<u32>,
+    pub(crate) funcs: Vec<FuncInfo>,
+    /// Per trace tree node: parent index ([`NONE`] for a root), function, depth.
+    pub(crate) tree_parent: Vec<u32>,
+    pub(crate) tree_func: Vec<u32>,
+    pub(crate) tree_depth: Vec<u32>,
+}
+
+impl ParsedHeap {
+    /// Number of nodes in the snapshot.
+    pub fn node_count(&self) -> usize {
+        self.node_count
+    }
+
+    /// Total `self_size` of all nodes, in bytes (backing stores included,
+    /// as V8 reports them as nodes of their own).
+    pub fn total_size(&self) -> u64 {
+        self.total_size
+    }
+
+    /// True when the snapshot carries allocation stacks: nodes have a
+    /// `trace_node_id` field and the trace tree is not empty.
+    pub fn has_allocation_traces(&self) -> bool {
+        self.has_trace_field && !self.tree_parent.is_empty()
+    }
+
+    /// Number of nodes with an allocation stack (the traces of
+    /// [`to_snapshot`](Self::to_snapshot)).
+    pub fn traced_count(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The V8 id of each trace of [`to_snapshot`](Self::to_snapshot), in the
+    /// same order (the trace's address in exact mode).
+    pub fn traced_ids(&self) -> &[u64] {
+        &self.ids
+    }
+
+    /// Calls `each` with the function info index of each frame of trace
+    /// tree node `tn`, most recent first, at most `nframe` times. The tree's
+    /// root (V8's synthetic "(root)") is not a frame.
+    fn walk(&self, tn: u32, nframe: u32, mut each: impl FnMut(usize)) {
+        let mut t = tn as usize;
+        for _ in 0..nframe {
+            match self.tree_parent.get(t) {
+                Some(&parent) if parent != NONE => {
+                    each(self.tree_func[t] as usize);
+                    t = parent as usize;
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Builds an engine snapshot with one trace per object allocated while
+    /// the allocation tracker ran, in snapshot order: domain `domain`, size =
+    /// the object's `self_size` plus the bytes of the ArrayBuffer backing
+    /// stores it owns, weight 1, and its allocation stack truncated to
+    /// `nframe` frames (`total_nframe` keeps the real depth).
+    ///
+    /// The snapshot has no address column; [`traceback_of`](Self::traceback_of)
+    /// finds an object by its V8 id.
+    pub fn to_snapshot(&self, domain: u32, nframe: u32) -> Snapshot {
+        let mut tables = Tables::new();
+        let mut frame_of = vec![NONE; self.funcs.len()];
+        let mut tb_of = vec![NONE; self.tree_parent.len()];
+        let mut seq = Vec::new();
+        let mut traceback = Vec::with_capacity(self.trace_nodes.len());
+        for &tn in &self.trace_nodes {
+            let slot = tn as usize;
+            if tb_of[slot] == NONE {
+                seq.clear();
+                self.walk(tn, nframe, |fi| {
+                    if frame_of[fi] == NONE {
+                        let f = &self.funcs[fi];
+                        let rec = FrameRec {
+                            file: tables.intern_str(&f.file),
+                            line: f.line,
+                            col: f.col,
+                            func: tables.intern_str(&f.name),
+                        };
+                        frame_of[fi] = tables.intern_frame(rec);
+                    }
+                    seq.push(frame_of[fi]);
+                });
+                let seq_id = tables.intern_seq(&seq);
+                tb_of[slot] = tables.intern_traceback(TracebackRec {
+                    seq: seq_id,
+                    total_nframe: self.tree_depth[slot],
+                });
+            }
+            traceback.push(tb_of[slot]);
+        }
+        Snapshot::from_parts(
+            Arc::new(tables),
+            vec![domain; traceback.len()],
+            self.sizes.iter().map(|&s| s.min(MAX_SIZE)).collect(),
+            traceback,
+            None,
+        )
+    }
+
+    /// The allocation stack of the object with V8 id `id` (the id of
+    /// `HeapProfiler.getHeapObjectId`), truncated to `nframe` frames; `None`
+    /// when no node has that id or it was allocated while the tracker was
+    /// off. Costs a scan of the traced objects.
+    pub fn traceback_of(&self, id: u64, nframe: u32) -> Option<HeapTraceback> {
+        let k = self.ids.iter().position(|&x| x == id)?;
+        let tn = self.trace_nodes[k];
+        let mut frames = Vec::new();
+        self.walk(tn, nframe, |fi| {
+            let f = &self.funcs[fi];
+            frames.push(HeapFrame {
+                file: f.file.clone(),
+                line: f.line,
+                col: f.col,
+                func: f.name.clone(),
+            })
+        });
+        Some(HeapTraceback {
+            frames,
+            total_nframe: self.tree_depth[tn as usize],
+        })
+    }
+
+    /// The size charged to the object with V8 id `id`: its `self_size` plus
+    /// its backing stores; `None` when it has no allocation stack.
+    pub fn traced_size_of(&self, id: u64) -> Option<u64> {
+        let k = self.ids.iter().position(|&x| x == id)?;
+        Some(self.sizes[k])
+    }
+}

@@ -1,0 +1,146 @@
+/**
+ * Applies a V8 sampling heap profile to the process-wide trace store: each
+ * live sample becomes a trace keyed by its ordinal, with the object's size,
+ * its weight (V8's scale), and the allocating stack. Used both by the sync
+ * worker and, as a fallback, on the thread being traced.
+ * @module
+ */
+import { storeIntern, storeSyncDomain } from '#binding'
+import { basename, resolve, sep } from 'node:path'
+
+import { TableBuilder } from '../columns'
+import { frameOfCallFrame, type CallFrame } from './callframe'
+import { unscale } from './unscale'
+
+/** A node of the protocol's sampling profile tree. */
+export interface ProfileNode {
+  callFrame: CallFrame
+  id: number
+  selfSize: number
+  children: ProfileNode[]
+}
+
+/** The protocol's `SamplingHeapProfile`. */
+export interface SamplingProfile {
+  head: ProfileNode
+  samples: { size: number; nodeId: number; ordinal: number }[]
+}
+
+/** What one sync did. */
+export interface SyncResult {
+  samples: number
+  added: number
+  removed: number
+}
+
+/** Highest totalNframe, as in CPython. */
+const MAX_TOTAL_NFRAME = 65535
+
+/**
+ * Files of this package: allocations made by tracemalloc itself (syncs,
+ * snapshots) are not traced, as in CPython. Tests and examples are traced.
+ */
+const OWN_DIRS = ((root: string) => [`${root}${sep}src${sep}`, `${root}${sep}dist${sep}`, `${root}${sep}index.`])(
+  resolve(__dirname, '..', '..', ...(basename(resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : [])),
+)
+
+function isOwn(file: string): boolean {
+  return OWN_DIRS.some((d) => file.startsWith(d))
+}
+
+/** Marks a node whose stack runs through tracemalloc itself. */
+const OWN = -1
+
+/** Turns sampling profiles of one domain into store traces, caching tracebacks by node id. */
+export class ProfileSync {
+  readonly #domain: number
+  readonly #nframe: number
+  readonly #interval: number
+  readonly #tracebackOfNode = new Map<number, number>()
+
+  constructor(domain: number, nframe: number, interval: number) {
+    this.#domain = domain
+    this.#nframe = nframe
+    this.#interval = interval
+  }
+
+  /** Forgets cached tracebacks (after the profiler restarts, node ids start over). */
+  reset(): void {
+    this.#tracebackOfNode.clear()
+  }
+
+  /** Makes the store's domain hold exactly the profile's live samples. */
+  apply(profile: SamplingProfile): SyncResult {
+    this.#internMissing(profile.head, profile.samples)
+    const samples = profile.samples.filter((s) => this.#tracebackOfNode.get(s.nodeId) !== OWN)
+    const n = samples.length
+    const address = new Float64Array(n)
+    const size = new Float64Array(n)
+    const traceback = new Uint32Array(n)
+    const weight = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
+      const s = samples[i]!
+      const [objectSize, count] = unscale(s.size, this.#interval)
+      address[i] = s.ordinal
+      size[i] = objectSize
+      weight[i] = count
+      traceback[i] = this.#tracebackOfNode.get(s.nodeId)!
+    }
+    const [added, removed] = storeSyncDomain(this.#domain, address, size, traceback, weight)
+    return { samples: n, added: added!, removed: removed! }
+  }
+
+  /** Interns the stacks of sampled nodes not seen before, in one batch. */
+  #internMissing(head: ProfileNode, samples: SamplingProfile['samples']): void {
+    const wanted = new Set<number>()
+    for (const s of samples) if (!this.#tracebackOfNode.has(s.nodeId)) wanted.add(s.nodeId)
+    if (wanted.size === 0) return
+    // Walk the tree without recursion, remembering each node's parent.
+    const parent = new Map<number, ProfileNode | null>()
+    const byId = new Map<number, ProfileNode>()
+    const stack: ProfileNode[] = [head]
+    parent.set(head.id, null)
+    while (stack.length > 0) {
+      const node = stack.pop()!
+      byId.set(node.id, node)
+      for (const child of node.children) {
+        parent.set(child.id, node)
+        stack.push(child)
+      }
+    }
+    const b = new TableBuilder()
+    const ids: number[] = []
+    const order: number[] = []
+    const pairs: number[] = []
+    for (const nodeId of wanted) {
+      ids.length = 0
+      let depth = 0
+      let own = false
+      for (let node = byId.get(nodeId); node !== undefined && node !== head; node = parent.get(node.id) ?? undefined) {
+        const [file, line, column, func] = frameOfCallFrame(node.callFrame)
+        if (isOwn(file)) own = true
+        if (ids.length < this.#nframe) ids.push(b.frame(file, line, column, func))
+        depth++
+      }
+      if (own) {
+        this.#tracebackOfNode.set(nodeId, OWN)
+        continue
+      }
+      // A sample without a JavaScript frame gets CPython's "<unknown>":0 frame.
+      if (depth === 0) {
+        ids.push(b.frame('<unknown>', 0, 0, null))
+        depth = 1
+      }
+      order.push(nodeId)
+      pairs.push(b.seq(ids), Math.min(depth, MAX_TOTAL_NFRAME))
+    }
+    const tbIds = storeIntern({
+      ...b.joinedStrings(),
+      frames: b.frames.done(),
+      seqEnds: b.seqEnds.done(),
+      seqFrames: b.seqFrames.done(),
+      tracebacks: Uint32Array.from(pairs),
+    })
+    order.forEach((nodeId, i) => this.#tracebackOfNode.set(nodeId, tbIds[i]!))
+  }
+}

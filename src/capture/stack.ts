@@ -1,0 +1,38 @@
+/**
+ * The current JavaScript stack as frames, for `track()` without a traceback.
+ * @module
+ */
+import { fileOfUrl } from './callframe'
+
+/** Deepest stack walked to count `totalNframe`, as CPython saturates at 65535. */
+const MAX_DEPTH = 65535
+
+/**
+ * The caller's stack, most recent call first, cut to `limit` frames, and its
+ * full depth. `skip` and the frames above it are left out. Unlike sampled
+ * frames, these point at the calling line and column.
+ */
+export function currentStack(
+  skip: (...args: never[]) => unknown,
+  limit: number,
+): { frames: [string, number, number, string][]; total: number } {
+  const savedLimit = Error.stackTraceLimit
+  const savedPrepare = Error.prepareStackTrace
+  const holder: { stack?: NodeJS.CallSite[] } = {}
+  try {
+    Error.stackTraceLimit = MAX_DEPTH
+    Error.prepareStackTrace = (_err, sites) => sites
+    Error.captureStackTrace(holder, skip)
+    const sites = holder.stack ?? []
+    const frames = sites.slice(0, limit).map((cs): [string, number, number, string] => [
+      fileOfUrl(cs.getFileName() ?? cs.getScriptNameOrSourceURL() ?? ''),
+      cs.getLineNumber() ?? 0,
+      cs.getColumnNumber() ?? 0,
+      cs.getFunctionName() ?? '',
+    ])
+    return { frames, total: sites.length }
+  } finally {
+    Error.stackTraceLimit = savedLimit
+    Error.prepareStackTrace = savedPrepare
+  }
+}

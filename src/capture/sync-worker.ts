@@ -1,0 +1,65 @@
+/**
+ * The sync worker: reads the main thread's sampling profile through
+ * `inspector.Session.connectToMainThread()`, so that parsing the profile's
+ * JSON and turning it into traces happen on this thread, not on the traced
+ * one. The main thread waits on a shared flag while this runs; the store it
+ * writes into is process-wide.
+ * @module
+ */
+import { Session } from 'node:inspector'
+import { parentPort, workerData } from 'node:worker_threads'
+
+import { ProfileSync, type SamplingProfile } from './profile-sync'
+
+/** Data the sampler hands to the worker. */
+export interface SyncWorkerData {
+  /** Int32Array over: [0] state (0 idle/busy, 1 done, 2 failed), [1] samples, [2] added, [3] removed. */
+  flags: SharedArrayBuffer
+  nframe: number
+  interval: number
+  domain: number
+}
+
+/** Messages the sampler posts to the worker. */
+export type SyncRequest = { type: 'sync' } | { type: 'reset' }
+
+const data = workerData as SyncWorkerData
+const flags = new Int32Array(data.flags)
+const sync = new ProfileSync(data.domain, data.nframe, data.interval)
+const session = new Session()
+session.connectToMainThread()
+
+function finish(state: number): void {
+  Atomics.store(flags, 0, state)
+  Atomics.notify(flags, 0)
+}
+
+session.post('HeapProfiler.enable', () => {
+  // The sampler is already running for the main thread's own session;
+  // enabling it here too lets this session read the same profile.
+  session.post('HeapProfiler.startSampling', { samplingInterval: data.interval }, (err) => {
+    parentPort!.postMessage(err ? { type: 'failed', message: err.message } : { type: 'ready' })
+  })
+})
+
+parentPort!.on('message', (msg: SyncRequest) => {
+  if (msg.type === 'reset') {
+    sync.reset()
+    return
+  }
+  session.post('HeapProfiler.getSamplingProfile', (err, res) => {
+    if (err) {
+      finish(2)
+      return
+    }
+    try {
+      const r = sync.apply((res as unknown as { profile: SamplingProfile }).profile)
+      Atomics.store(flags, 1, r.samples)
+      Atomics.store(flags, 2, r.added)
+      Atomics.store(flags, 3, r.removed)
+      finish(1)
+    } catch {
+      finish(2)
+    }
+  })
+})

@@ -1,0 +1,265 @@
+/**
+ * The module API of CPython's `tracemalloc`, for a live Node.js process:
+ * `start`, `stop`, `takeSnapshot` and the rest, plus `track`/`untrack` for
+ * memory that JavaScript cannot see (native buffers, pools).
+ * @module
+ */
+import {
+  storeClear,
+  storeClearDomain,
+  storeIntern,
+  storeMemory,
+  storeResetPeak,
+  storeSnapshot,
+  storeTrack,
+  storeTracedMemory,
+  storeUntrack,
+} from '#binding'
+import * as v8 from 'node:v8'
+import { isMainThread, threadId } from 'node:worker_threads'
+
+import { TableBuilder } from './columns'
+import { parseRawFrame, type RawFrame } from './frame'
+import { PeakTracker } from './capture/peak'
+import { Sampler } from './capture/sampler'
+import { currentStack } from './capture/stack'
+import { pyTypeName } from './pyformat'
+import { Snapshot, type CaptureInfo } from './snapshot'
+
+/** The default sampling interval in bytes (see the README's overhead table). */
+export const DEFAULT_SAMPLING_INTERVAL = 32 * 1024
+
+/** Domains from here up are for `track()`; below are JavaScript heaps (0: main thread, n: worker threadId). */
+export const USER_DOMAIN_BASE = 2 ** 31
+
+/** Options of {@link start}. */
+export interface StartOptions {
+  /**
+   * `'sampled'` (default): V8's sampling heap profiler, with sizes and counts
+   * estimated from random samples. `'exact'`: V8's allocation tracker, every
+   * object with its exact size, at a large cost in speed.
+   */
+  mode?: 'sampled' | 'exact'
+  /** Mean bytes between samples in sampled mode (default {@link DEFAULT_SAMPLING_INTERVAL}). */
+  samplingInterval?: number
+  /**
+   * Turn off TurboFan inlining so that inlined functions are charged to
+   * themselves rather than to their caller. It slows call-heavy code about
+   * 2-2.5x and cannot be undone for the life of the process.
+   */
+  preciseFrames?: boolean
+  /** Parse sampling profiles on a helper thread (default: true on the main thread, false in workers). */
+  offload?: boolean
+}
+
+interface Tracing {
+  nframe: number
+  mode: 'sampled' | 'exact'
+  interval: number
+  sampler: Sampler
+  peak: PeakTracker
+}
+
+let tracing: Tracing | undefined
+let tracebackLimit = 1
+
+/**
+ * Drops traces: all of them on the main thread (as CPython does), only this
+ * thread's own heap in a worker, whose domain is its threadId.
+ */
+function clearStore(): void {
+  if (isMainThread) storeClear()
+  else storeClearDomain(threadId)
+}
+
+const FRAMES_MESSAGE = 'the number of frames must be in range [1; 65535]'
+
+function checkNframe(nframe: unknown): number {
+  if (typeof nframe !== 'number') throw new TypeError(`nframe must be an integer, not ${pyTypeName(nframe)}`)
+  if (!Number.isInteger(nframe)) throw new TypeError(`nframe must be an integer, not ${pyTypeName(nframe)}`)
+  if (nframe < 1 || nframe > 65535) throw new RangeError(FRAMES_MESSAGE)
+  return nframe
+}
+
+function checkOptions(options: unknown): Required<Omit<StartOptions, 'preciseFrames'>> & { preciseFrames: boolean } {
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, not ${pyTypeName(options)}`)
+  const o = options as StartOptions
+  const mode = o.mode ?? 'sampled'
+  if (mode !== 'sampled' && mode !== 'exact') throw new RangeError(`options.mode must be 'sampled' or 'exact', not ${String(mode)}`)
+  const interval = o.samplingInterval ?? DEFAULT_SAMPLING_INTERVAL
+  if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 1 || interval > 2 ** 30) {
+    throw new RangeError(`options.samplingInterval must be an integer number of bytes in [1, 2^30], got ${String(interval)}`)
+  }
+  return { mode, samplingInterval: interval, preciseFrames: Boolean(o.preciseFrames), offload: o.offload ?? isMainThread }
+}
+
+/**
+ * Starts tracing JavaScript allocations, keeping up to `nframe` frames per
+ * traceback (CPython's `start`). Starting while tracing does nothing, even
+ * with another `nframe`: `stop()` first to change it.
+ */
+export function start(nframe = 1, options: StartOptions = {}): void {
+  const n = checkNframe(nframe)
+  const opts = checkOptions(options)
+  if (tracing) return
+  if (opts.mode === 'exact') {
+    throw new RangeError("options.mode 'exact' is not available yet; use the default sampled mode")
+  }
+  if (opts.preciseFrames) v8.setFlagsFromString('--no-turbo-inlining')
+  clearStore()
+  const sampler = new Sampler({ nframe: n, interval: opts.samplingInterval, domain: threadId, offload: opts.offload })
+  tracebackLimit = n
+  tracing = { nframe: n, mode: opts.mode, interval: opts.samplingInterval, sampler, peak: new PeakTracker() }
+}
+
+/** Stops tracing and clears every trace (CPython's `stop`). The traceback limit stays. */
+export function stop(): void {
+  const t = tracing
+  if (!t) return
+  tracing = undefined
+  t.peak.close()
+  t.sampler.close()
+  clearStore()
+}
+
+/** True while tracing. */
+export function isTracing(): boolean {
+  return tracing !== undefined
+}
+
+/** The `nframe` of the last `start()` (1 before any), even after `stop()`. Never throws. */
+export function getTracebackLimit(): number {
+  return tracebackLimit
+}
+
+function sync(t: Tracing): void {
+  t.sampler.sync()
+  t.peak.afterSync(storeTracedMemory()[0]!)
+}
+
+/**
+ * Drops every trace and resets current and peak to 0 (CPython's
+ * `clear_traces`); tracing goes on. Does nothing when not tracing.
+ */
+export function clearTraces(): void {
+  const t = tracing
+  if (!t) return
+  t.sampler.restart()
+  clearStore()
+  t.peak.reset(0)
+}
+
+/**
+ * `[current, peak]` traced bytes, over every domain (CPython's
+ * `get_traced_memory`); `[0, 0]` when not tracing. In sampled mode both are
+ * estimates, and reading them syncs with V8, which forces a full GC.
+ */
+export function getTracedMemory(): [current: number, peak: number] {
+  const t = tracing
+  if (!t) return [0, 0]
+  sync(t)
+  const [current, peak] = storeTracedMemory()
+  return [current!, peak!]
+}
+
+/** Sets the peak to the current traced size (CPython's `reset_peak`). Syncs first. */
+export function resetPeak(): void {
+  const t = tracing
+  if (!t) return
+  t.sampler.sync()
+  storeResetPeak()
+  t.peak.reset(storeTracedMemory()[0]!)
+}
+
+/** Bytes the engine uses to store traces; 0 when not tracing (as CPython 3.14+). */
+export function getTracemallocMemory(): number {
+  return tracing ? storeMemory() : 0
+}
+
+/**
+ * Where `obj` was allocated, or `null`. Sampled mode cannot answer: V8 has
+ * no way to map an object to its sample, so this returns `null` there.
+ */
+export function getObjectTraceback(obj: unknown): import('./traceback').Traceback | null {
+  void obj
+  return null
+}
+
+/**
+ * A snapshot of every trace (CPython's `take_snapshot`). Throws CPython's
+ * error when not tracing. In sampled mode, taking it syncs with V8 first.
+ */
+export function takeSnapshot(): Snapshot {
+  const t = tracing
+  if (!t) throw new Error('the tracemalloc module must be tracing memory allocations to take a snapshot')
+  sync(t)
+  const info: CaptureInfo = {
+    mode: t.mode,
+    samplingInterval: t.mode === 'sampled' ? t.interval : null,
+    nodeVersion: process.version,
+    pid: process.pid,
+    time: Date.now(),
+  }
+  return Snapshot.wrap(storeSnapshot(), t.nframe, undefined, info)
+}
+
+function checkAddress(domain: unknown, address: unknown): [number, bigint] {
+  if (typeof domain !== 'number' || !Number.isInteger(domain) || domain < USER_DOMAIN_BASE || domain > 0xffffffff) {
+    throw new RangeError(
+      `domain must be an integer in [2^31, 2^32-1], got ${String(domain)}: lower domains are the JavaScript heaps of threads`,
+    )
+  }
+  let a: bigint
+  if (typeof address === 'bigint') a = address
+  else if (typeof address === 'number' && Number.isSafeInteger(address)) a = BigInt(address)
+  else throw new TypeError(`address must be a safe integer or a bigint, not ${pyTypeName(address)}`)
+  if (a < 0n || a >= 2n ** 64n) throw new RangeError(`address must be in [0, 2^64), got ${a}`)
+  return [domain, a]
+}
+
+/**
+ * Traces a block of `size` bytes at `address` in a user domain (CPython's
+ * `PyTraceMalloc_Track`), replacing any trace at the same address. The
+ * traceback is `frames` (most recent first) or, by default, the caller's
+ * stack. Returns false, doing nothing, when not tracing.
+ */
+export function track(domain: number, address: number | bigint, size: number, frames?: Iterable<RawFrame>): boolean {
+  const [d, a] = checkAddress(domain, address)
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw new RangeError(`size must be a non-negative safe integer, got ${String(size)}`)
+  }
+  if (!tracing) return false
+  const b = new TableBuilder()
+  let ids: number[]
+  let total: number
+  if (frames === undefined) {
+    const stack = currentStack(track, tracebackLimit)
+    ids = stack.frames.map(([file, line, col, fn]) => b.frame(file, line, col, fn))
+    total = Math.min(stack.total, 65535)
+  } else {
+    const list = Array.from(frames, (f, i) => parseRawFrame(f, `frames[${i}]`))
+    ids = list.slice(0, tracebackLimit).map(([file, line, col, fn]) => b.frame(file, line, col ?? 0, fn))
+    total = Math.min(list.length, 65535)
+  }
+  const seq = b.seq(ids)
+  const [tb] = storeIntern({
+    ...b.joinedStrings(),
+    frames: b.frames.done(),
+    seqEnds: b.seqEnds.done(),
+    seqFrames: b.seqFrames.done(),
+    tracebacks: Uint32Array.of(seq, total),
+  })
+  storeTrack(d, a, size, tb!)
+  return true
+}
+
+/** Stops tracing a block (CPython's `PyTraceMalloc_Untrack`); true when it was traced. */
+export function untrack(domain: number, address: number | bigint): boolean {
+  const [d, a] = checkAddress(domain, address)
+  return tracing ? storeUntrack(d, a) : false
+}
+
+/** Where the last sync ran: on the sync worker or on the traced thread (for diagnostics). */
+export function lastSyncThread(): 'worker' | 'thread' | undefined {
+  return tracing?.sampler.lastSyncOn
+}
