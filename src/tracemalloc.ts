@@ -20,11 +20,14 @@ import { isMainThread, threadId } from 'node:worker_threads'
 
 import { TableBuilder } from './columns'
 import { parseRawFrame, type RawFrame } from './frame'
+import { ExactTracker } from './capture/exact'
 import { PeakTracker } from './capture/peak'
 import { Sampler } from './capture/sampler'
 import { currentStack } from './capture/stack'
+import { Frame } from './frame'
 import { pyTypeName } from './pyformat'
 import { Snapshot, type CaptureInfo } from './snapshot'
+import { Traceback } from './traceback'
 
 /** The default sampling interval in bytes (see the README's overhead table). */
 export const DEFAULT_SAMPLING_INTERVAL = 32 * 1024
@@ -56,7 +59,7 @@ interface Tracing {
   nframe: number
   mode: 'sampled' | 'exact'
   interval: number
-  sampler: Sampler
+  capture: Sampler | ExactTracker
   peak: PeakTracker
 }
 
@@ -102,14 +105,14 @@ export function start(nframe = 1, options: StartOptions = {}): void {
   const n = checkNframe(nframe)
   const opts = checkOptions(options)
   if (tracing) return
-  if (opts.mode === 'exact') {
-    throw new RangeError("options.mode 'exact' is not available yet; use the default sampled mode")
-  }
   if (opts.preciseFrames) v8.setFlagsFromString('--no-turbo-inlining')
   clearStore()
-  const sampler = new Sampler({ nframe: n, interval: opts.samplingInterval, domain: threadId, offload: opts.offload })
+  const capture =
+    opts.mode === 'exact'
+      ? new ExactTracker(n, threadId)
+      : new Sampler({ nframe: n, interval: opts.samplingInterval, domain: threadId, offload: opts.offload })
   tracebackLimit = n
-  tracing = { nframe: n, mode: opts.mode, interval: opts.samplingInterval, sampler, peak: new PeakTracker() }
+  tracing = { nframe: n, mode: opts.mode, interval: opts.samplingInterval, capture, peak: new PeakTracker() }
 }
 
 /** Stops tracing and clears every trace (CPython's `stop`). The traceback limit stays. */
@@ -118,7 +121,7 @@ export function stop(): void {
   if (!t) return
   tracing = undefined
   t.peak.close()
-  t.sampler.close()
+  t.capture.close()
   clearStore()
 }
 
@@ -133,7 +136,7 @@ export function getTracebackLimit(): number {
 }
 
 function sync(t: Tracing): void {
-  t.sampler.sync()
+  t.capture.sync()
   t.peak.afterSync(storeTracedMemory()[0]!)
 }
 
@@ -144,7 +147,7 @@ function sync(t: Tracing): void {
 export function clearTraces(): void {
   const t = tracing
   if (!t) return
-  t.sampler.restart()
+  t.capture.restart()
   clearStore()
   t.peak.reset(0)
 }
@@ -166,7 +169,7 @@ export function getTracedMemory(): [current: number, peak: number] {
 export function resetPeak(): void {
   const t = tracing
   if (!t) return
-  t.sampler.sync()
+  t.capture.sync()
   storeResetPeak()
   t.peak.reset(storeTracedMemory()[0]!)
 }
@@ -177,12 +180,18 @@ export function getTracemallocMemory(): number {
 }
 
 /**
- * Where `obj` was allocated, or `null`. Sampled mode cannot answer: V8 has
- * no way to map an object to its sample, so this returns `null` there.
+ * Where `obj` was allocated (CPython's `get_object_traceback`), or `null`
+ * when it was not traced. Only exact mode can answer, at the cost of a heap
+ * snapshot when the object is newer than the last one: V8 offers no way to
+ * map an object to its sample, so sampled mode always returns `null`.
  */
-export function getObjectTraceback(obj: unknown): import('./traceback').Traceback | null {
-  void obj
-  return null
+export function getObjectTraceback(obj: unknown): Traceback | null {
+  const t = tracing
+  if (!t || !(t.capture instanceof ExactTracker)) return null
+  const s = t.capture.objectStack(obj)
+  if (s === null) return null
+  const frames = s.files.map((f, i) => Frame.of(f, s.lines[i]!, s.columns[i]! || null, s.functions[i]!))
+  return Traceback.lazy(() => frames.reverse(), null)
 }
 
 /**
@@ -261,5 +270,18 @@ export function untrack(domain: number, address: number | bigint): boolean {
 
 /** Where the last sync ran: on the sync worker or on the traced thread (for diagnostics). */
 export function lastSyncThread(): 'worker' | 'thread' | undefined {
-  return tracing?.sampler.lastSyncOn
+  const c = tracing?.capture
+  return c instanceof Sampler ? c.lastSyncOn : undefined
+}
+
+/**
+ * Runs `fn` once when the traced process is about to end: on `exit` in
+ * sampled mode, and in exact mode just before tracking ends (V8's tracker
+ * would otherwise keep the process alive). Used by the CLI's report.
+ * @internal
+ */
+export function atProcessEnd(fn: () => void): void {
+  const t = tracing
+  if (t?.capture instanceof ExactTracker) t.capture.beforeRelease = fn
+  else process.once('exit', fn)
 }

@@ -6,10 +6,10 @@
  * @module
  */
 import { storeIntern, storeSyncDomain } from '#binding'
-import { basename, resolve, sep } from 'node:path'
 
 import { TableBuilder } from '../columns'
 import { frameOfCallFrame, type CallFrame } from './callframe'
+import { isOwn } from './own'
 import { unscale } from './unscale'
 
 /** A node of the protocol's sampling profile tree. */
@@ -35,18 +35,6 @@ export interface SyncResult {
 
 /** Highest totalNframe, as in CPython. */
 const MAX_TOTAL_NFRAME = 65535
-
-/**
- * Files of this package: allocations made by tracemalloc itself (syncs,
- * snapshots) are not traced, as in CPython. Tests and examples are traced.
- */
-const OWN_DIRS = ((root: string) => [`${root}${sep}src${sep}`, `${root}${sep}dist${sep}`, `${root}${sep}index.`])(
-  resolve(__dirname, '..', '..', ...(basename(resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : [])),
-)
-
-function isOwn(file: string): boolean {
-  return OWN_DIRS.some((d) => file.startsWith(d))
-}
 
 /** Marks a node whose stack runs through tracemalloc itself. */
 const OWN = -1

@@ -186,6 +186,57 @@ impl TraceStore {
         (added, removed)
     }
 
+    /// Makes domain `domain` hold exactly the traces of `snap`, at the given
+    /// addresses (one per trace). The snapshot's tracebacks are interned
+    /// into the store's tables by content. Returns `(added, removed)`.
+    pub fn replace_domain(&self, domain: u32, snap: &Snapshot, addresses: &[u64]) -> (usize, usize) {
+        let from = snap.tables();
+        let mut map = vec![u32::MAX; from.tracebacks().len()];
+        self.intern(|t| {
+            let mut seq = Vec::new();
+            for &tb in snap.tracebacks() {
+                let slot = &mut map[tb as usize];
+                if *slot != u32::MAX {
+                    continue;
+                }
+                let rec = from.tracebacks()[tb as usize];
+                seq.clear();
+                for &f in from.seq(rec.seq) {
+                    let fr = from.frames()[f as usize];
+                    let file = t.intern_str(from.str_bytes(fr.file));
+                    let func = if fr.func == crate::tables::NONE {
+                        fr.func
+                    } else {
+                        t.intern_str(from.str_bytes(fr.func))
+                    };
+                    seq.push(t.intern_frame(crate::tables::FrameRec {
+                        file,
+                        line: fr.line,
+                        col: fr.col,
+                        func,
+                    }));
+                }
+                let s = t.intern_seq(&seq);
+                *slot = t.intern_traceback(crate::tables::TracebackRec {
+                    seq: s,
+                    total_nframe: rec.total_nframe,
+                });
+            }
+        });
+        let weights = snap.weights();
+        let entries: Vec<(u64, u64, u32, f64)> = (0..snap.len())
+            .map(|i| {
+                (
+                    addresses[i],
+                    snap.sizes()[i],
+                    map[snap.tracebacks()[i] as usize],
+                    weights.map_or(1.0, |w| w[i]),
+                )
+            })
+            .collect();
+        self.sync_domain(domain, &entries)
+    }
+
     /// `(current, peak)` in bytes, summed over all domains.
     pub fn traced_memory(&self) -> (u64, u64) {
         (self.current.load(Ordering::Acquire), self.peak.load(Ordering::Acquire))

@@ -4,6 +4,7 @@
 //! becomes a JavaScript error instead of crossing the FFI boundary.
 
 mod errors;
+pub mod heapsnapshot;
 mod snapshot;
 pub mod store;
 mod strings;

@@ -1,0 +1,193 @@
+//! Exact mode and `.heapsnapshot` files: V8 heap snapshots streamed, chunk
+//! by chunk, into the engine's parser. Nothing holds the whole JSON.
+
+use napi::bindgen_prelude::Float64Array;
+use napi::Env;
+use napi_derive::napi;
+use tracemalloc_core::heapsnapshot::{HeapSnapshotParser, Limits, ParsedHeap};
+use tracemalloc_core::store::global;
+use tracemalloc_core::Error;
+
+use crate::errors::{check, throw};
+use crate::snapshot::NativeSnapshot;
+
+/// Frames of one object's allocation stack: `[file, line, column, function]`
+/// per frame, most recent first, and the stack's real depth.
+#[napi(object)]
+pub struct ObjectTraceback {
+    /// File of each frame.
+    pub files: Vec<String>,
+    /// 1-based line of each frame (0 unknown).
+    pub lines: Vec<u32>,
+    /// 1-based column of each frame (0 unknown).
+    pub columns: Vec<u32>,
+    /// Function name of each frame.
+    pub functions: Vec<String>,
+    /// Depth of the stack before truncation.
+    pub total_nframe: u32,
+}
+
+/// A V8 heap snapshot being read: feed it the JSON in chunks, then finish.
+#[napi]
+pub struct HeapSnapshotReader {
+    parser: Option<HeapSnapshotParser>,
+    heap: Option<ParsedHeap>,
+}
+
+impl HeapSnapshotReader {
+    fn heap(&self, env: &Env) -> napi::Result<&ParsedHeap> {
+        self.heap
+            .as_ref()
+            .ok_or_else(|| throw(env, Error::range("the heap snapshot is not finished yet")))
+    }
+}
+
+#[napi]
+impl HeapSnapshotReader {
+    /// Creates a reader with the default limits.
+    #[napi(constructor, catch_unwind)]
+    pub fn new() -> Self {
+        Self {
+            parser: Some(HeapSnapshotParser::new(Limits::default())),
+            heap: None,
+        }
+    }
+
+    /// Feeds the next chunk of the JSON text (any split).
+    #[napi(catch_unwind)]
+    pub fn feed(&mut self, env: Env, chunk: String) -> napi::Result<()> {
+        let p = self
+            .parser
+            .as_mut()
+            .ok_or_else(|| throw(&env, Error::range("the heap snapshot is already finished")))?;
+        check(&env, p.feed(chunk.as_bytes()))
+    }
+
+    /// Ends the input; errors name what was malformed.
+    #[napi(catch_unwind)]
+    pub fn finish(&mut self, env: Env) -> napi::Result<()> {
+        let p = self
+            .parser
+            .take()
+            .ok_or_else(|| throw(&env, Error::range("the heap snapshot is already finished")))?;
+        self.heap = Some(check(&env, p.finish())?);
+        Ok(())
+    }
+
+    /// True when the snapshot carries allocation stacks (taken while the allocation tracker ran).
+    #[napi(catch_unwind)]
+    pub fn has_allocation_traces(&self, env: Env) -> napi::Result<bool> {
+        Ok(self.heap(&env)?.has_allocation_traces())
+    }
+
+    /// One trace per live object allocated while tracking ran and with a V8
+    /// id above `min_id` (0 for all), in domain `domain`, stacks cut to
+    /// `nframe`, leaving out objects whose kept frames include a file under
+    /// one of `skip_prefixes`.
+    #[napi(catch_unwind)]
+    pub fn to_snapshot(
+        &self,
+        env: Env,
+        domain: u32,
+        nframe: u32,
+        min_id: f64,
+        skip_prefixes: Vec<String>,
+    ) -> napi::Result<NativeSnapshot> {
+        let heap = self.heap(&env)?;
+        let (snap, _) = select(heap, domain, nframe, min_id, &skip_prefixes);
+        Ok(NativeSnapshot::wrap(snap))
+    }
+
+    /// Makes store domain `domain` hold exactly the traces `toSnapshot` would
+    /// give, keyed by their V8 ids. Returns `[added, removed]`.
+    #[napi(catch_unwind)]
+    pub fn sync_store(
+        &self,
+        env: Env,
+        domain: u32,
+        nframe: u32,
+        min_id: f64,
+        skip_prefixes: Vec<String>,
+    ) -> napi::Result<Vec<u32>> {
+        let heap = self.heap(&env)?;
+        let (snap, ids) = select(heap, domain, nframe, min_id, &skip_prefixes);
+        let (added, removed) = global().replace_domain(domain, &snap, &ids);
+        Ok(vec![added as u32, removed as u32])
+    }
+
+    /// The V8 ids of the traced objects, in the order of `toSnapshot(.., 0)`.
+    #[napi(catch_unwind)]
+    pub fn traced_ids(&self, env: Env) -> napi::Result<Float64Array> {
+        Ok(Float64Array::new(
+            self.heap(&env)?.traced_ids().iter().map(|&id| id as f64).collect(),
+        ))
+    }
+
+    /// The allocation stack of the object with V8 id `id`, if it was traced.
+    #[napi(catch_unwind)]
+    pub fn traceback_of(&self, env: Env, id: f64, nframe: u32) -> napi::Result<Option<ObjectTraceback>> {
+        let tb = self.heap(&env)?.traceback_of(id as u64, nframe);
+        Ok(tb.map(|tb| {
+            let text = |b: &[u8]| {
+                let mut units = Vec::new();
+                tracemalloc_core::wtf8::push_to_utf16(b, &mut units);
+                String::from_utf16_lossy(&units)
+            };
+            ObjectTraceback {
+                files: tb.frames.iter().map(|f| text(&f.file)).collect(),
+                lines: tb.frames.iter().map(|f| f.line).collect(),
+                columns: tb.frames.iter().map(|f| f.col).collect(),
+                functions: tb.frames.iter().map(|f| text(&f.func)).collect(),
+                total_nframe: tb.total_nframe,
+            }
+        }))
+    }
+
+    /// The highest V8 object id in the snapshot: later objects get higher ids.
+    #[napi(catch_unwind)]
+    pub fn max_id(&self, env: Env) -> napi::Result<f64> {
+        Ok(self.heap(&env)?.max_id() as f64)
+    }
+
+    /// Number of nodes and their total self size.
+    #[napi(catch_unwind)]
+    pub fn totals(&self, env: Env) -> napi::Result<Vec<f64>> {
+        let heap = self.heap(&env)?;
+        Ok(vec![heap.node_count() as f64, heap.total_size() as f64])
+    }
+}
+
+impl Default for HeapSnapshotReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The heap's traced objects with an id above `min_id` whose kept frames
+/// are all outside `skip_prefixes`, and their ids.
+fn select(
+    heap: &ParsedHeap,
+    domain: u32,
+    nframe: u32,
+    min_id: f64,
+    skip_prefixes: &[String],
+) -> (tracemalloc_core::Snapshot, Vec<u64>) {
+    let snap = heap.to_snapshot(domain, nframe);
+    let ids = heap.traced_ids();
+    let t = snap.tables();
+    let skipped: Vec<bool> = t
+        .tracebacks()
+        .iter()
+        .map(|tb| {
+            t.seq(tb.seq).iter().any(|&f| {
+                let file = t.str_bytes(t.frames()[f as usize].file);
+                skip_prefixes.iter().any(|p| file.starts_with(p.as_bytes()))
+            })
+        })
+        .collect();
+    let keep: Vec<usize> = (0..ids.len())
+        .filter(|&i| ids[i] as f64 > min_id && !skipped[snap.tracebacks()[i] as usize])
+        .collect();
+    let kept_ids = keep.iter().map(|&i| ids[i]).collect();
+    (snap.select(&keep), kept_ids)
+}

@@ -1,0 +1,171 @@
+/**
+ * Exact mode: V8's allocation tracker, with heap snapshots streamed chunk by
+ * chunk into the engine's parser (no `JSON.parse`, no string size limit).
+ * Every live object allocated since `start()` (or the last `clearTraces()`)
+ * is a trace with its exact size; an ArrayBuffer is charged its backing store.
+ *
+ * V8's tracker runs a repeating timer that would keep the process alive for
+ * ever, so a watchdog ends tracking once nothing else keeps the event loop
+ * alive, and the process exits normally.
+ * @module
+ */
+import { HeapSnapshotReader } from '#binding'
+import { Session } from 'node:inspector'
+
+import { OWN_PREFIXES } from './own'
+import { postSync } from './session'
+import type { SyncResult } from './profile-sync'
+
+/** How often the watchdog looks at the event loop. */
+const WATCHDOG_MS = 200
+
+/** A key on globalThis that briefly holds an object whose V8 id is wanted. */
+const PROBE = '__tracemalloc_probe__'
+
+/** One object's allocation stack as the parser returns it. */
+export interface ObjectStack {
+  files: string[]
+  lines: number[]
+  columns: number[]
+  functions: string[]
+  totalNframe: number
+}
+
+/** The highest V8 id among the traced (allocated while tracking) objects of a heap. */
+function maxTracedId(reader: HeapSnapshotReader): number {
+  let max = 0
+  for (const id of reader.tracedIds()) if (id > max) max = id
+  return max
+}
+
+/** Exact capture of the calling thread's heap into one store domain. */
+export class ExactTracker {
+  readonly #session = new Session()
+  readonly #nframe: number
+  readonly #domain: number
+  readonly #watchdog: NodeJS.Timeout
+  #watermark = 0
+  #last: HeapSnapshotReader | undefined
+  #lastMaxId = 0
+  #released = false
+  /** Runs once, just before the watchdog ends tracking at the end of the process. */
+  beforeRelease: (() => void) | undefined
+
+  constructor(nframe: number, domain: number) {
+    this.#nframe = nframe
+    this.#domain = domain
+    this.#session.connect()
+    postSync(this.#session, 'HeapProfiler.enable')
+    postSync(this.#session, 'HeapProfiler.startTrackingHeapObjects', { trackAllocations: true })
+    this.#watchdog = setInterval(() => {
+      if (process.getActiveResourcesInfo().length === 0) this.#release()
+    }, WATCHDOG_MS)
+    this.#watchdog.unref()
+  }
+
+  /** True once tracking has ended (at the end of the process). */
+  get released(): boolean {
+    return this.#released
+  }
+
+  #release(): void {
+    if (this.#released) return
+    const hook = this.beforeRelease
+    this.beforeRelease = undefined
+    try {
+      hook?.()
+    } finally {
+      this.close()
+    }
+  }
+
+  /** Streams a heap snapshot into a new reader. */
+  #readHeap(): HeapSnapshotReader {
+    const reader = new HeapSnapshotReader()
+    let failure: unknown
+    const onChunk = (m: { params: { chunk: string } }) => {
+      if (failure !== undefined) return
+      try {
+        reader.feed(m.params.chunk)
+      } catch (e) {
+        failure = e
+      }
+    }
+    this.#session.on('HeapProfiler.addHeapSnapshotChunk', onChunk)
+    try {
+      postSync(this.#session, 'HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: false })
+    } finally {
+      this.#session.off('HeapProfiler.addHeapSnapshotChunk', onChunk)
+    }
+    if (failure !== undefined) throw failure
+    reader.finish()
+    this.#last = reader
+    this.#lastMaxId = maxTracedId(reader)
+    return reader
+  }
+
+  /** Takes a heap snapshot and makes the store's domain hold its traced objects. */
+  sync(): SyncResult {
+    if (this.#released) return { samples: 0, added: 0, removed: 0 }
+    const reader = this.#readHeap()
+    const [added, removed] = reader.syncStore(this.#domain, this.#nframe, this.#watermark, [...OWN_PREFIXES])
+    return { samples: reader.tracedIds().length, added: added!, removed: removed! }
+  }
+
+  /** V8's heap object id of what `expression` evaluates to; 0 when it has none yet. */
+  #objectId(expression: string): number {
+    const { result } = postSync<{ result: { objectId?: string } }>(this.#session, 'Runtime.evaluate', {
+      expression,
+      objectGroup: 'tracemalloc',
+    })
+    try {
+      if (result.objectId === undefined) return 0
+      const { heapSnapshotObjectId } = postSync<{ heapSnapshotObjectId: string }>(this.#session, 'HeapProfiler.getHeapObjectId', {
+        objectId: result.objectId,
+      })
+      return Number(heapSnapshotObjectId)
+    } finally {
+      postSync(this.#session, 'Runtime.releaseObjectGroup', { objectGroup: 'tracemalloc' })
+    }
+  }
+
+  /**
+   * Forgets every object allocated so far: later syncs only keep newer ones.
+   * V8 numbers heap objects in increasing order when a heap snapshot first
+   * sees them, so this takes one and later keeps only objects numbered
+   * above the highest traced id in it. (Synthetic nodes have ids of their
+   * own, so the snapshot's overall highest id is no watermark.)
+   */
+  restart(): void {
+    if (!this.#released) this.#watermark = maxTracedId(this.#readHeap())
+  }
+
+  /** Where `obj` was allocated, or null when it was not traced. Takes a heap snapshot when needed. */
+  objectStack(obj: unknown): ObjectStack | null {
+    if (this.#released || obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) return null
+    const g = globalThis as Record<string, unknown>
+    g[PROBE] = obj
+    try {
+      const probe = `globalThis[${JSON.stringify(PROBE)}]`
+      // V8 gives an object an id only when a heap snapshot first sees it.
+      let id = this.#objectId(probe)
+      if (id === 0 || this.#last === undefined || id > this.#lastMaxId) {
+        this.#readHeap()
+        id = this.#objectId(probe)
+      }
+      if (id === 0 || id <= this.#watermark) return null
+      return this.#last!.tracebackOf(id, this.#nframe) ?? null
+    } finally {
+      delete g[PROBE]
+    }
+  }
+
+  /** Ends tracking (disconnecting is what lets the process exit). */
+  close(): void {
+    if (this.#released) return
+    this.#released = true
+    clearInterval(this.#watchdog)
+    this.#last = undefined
+    this.#session.disconnect()
+  }
+}
