@@ -102,6 +102,84 @@ for (const node of nodes) {
     })
   }
 
+  test(`${v}: exact mode: exact counts, backing stores, object tracebacks, clearTraces`, (t) => {
+    const r = runJson(node, 'exact.js')
+    t.like(r.info, { mode: 'exact', samplingInterval: null })
+    const byFn = new Map<string, any>(r.functions.map((f: any) => [f.fn, f]))
+    const many = byFn.get('allocateMany')
+    // 20,000 objects and 20,000 strings, plus the growth of the array they go in.
+    t.true(many.count >= 40_000 && many.count < 40_100, `allocateMany count ${many.count}`)
+    const buffer = byFn.get('makeBuffer')
+    t.true(buffer.size >= 8 * 1024 * 1024 && buffer.size < 8 * 1024 * 1024 + 1024, `backing store charged: ${buffer.size}`)
+    t.is(buffer.count, 1)
+    const [file, line, column] = r.lineno.find((f: any) => f[3] === 'allocateMany')
+    t.is(file, fixture('exact.js'))
+    t.deepEqual([line, column], declared('exact.js', 'allocateMany'))
+    t.deepEqual(r.objectTb[0], [fixture('exact.js'), ...declared('exact.js', 'allocateMany'), 'allocateMany'])
+    t.is(r.objectTbTotal, null, 'like CPython, getObjectTraceback has no totalNframe')
+    t.is(r.oldAfterClear, null, 'clearTraces forgets older objects')
+    t.true(r.freshAfterClear, 'newer objects are traced')
+    t.true(r.afterClear < 200, `after clearTraces: ${r.afterClear} traces`)
+  })
+
+  test(`${v}: an exact-mode process exits by itself`, (t) => {
+    const r = spawnSync(node, [fixture('exit-while-tracing.js')], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, MODE: 'exact' },
+    })
+    t.is(r.status, 0, r.stderr)
+    t.is(r.stdout.trim(), 'done')
+  })
+
+  test(`${v}: --import tracemalloc/register reads TRACEMALLOC like PYTHONTRACEMALLOC`, (t) => {
+    const probe = (env: Record<string, string>, flag = '--import') => {
+      const r = spawnSync(node, [flag, 'tracemalloc/register', fixture('register-probe.js')], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      })
+      return { status: r.status, stderr: r.stderr, out: r.status === 0 ? JSON.parse(r.stdout) : null }
+    }
+    t.like(probe({ TRACEMALLOC: '3' }).out, { tracing: true, limit: 3, info: { mode: 'sampled' } })
+    t.like(probe({ TRACEMALLOC: ' +5' }, '--require').out, { tracing: true, limit: 5 })
+    t.like(probe({ TRACEMALLOC: '2', TRACEMALLOC_MODE: 'exact' }).out, { tracing: true, info: { mode: 'exact' } })
+    t.like(probe({ TRACEMALLOC: '1', TRACEMALLOC_INTERVAL: '4096' }).out, { info: { samplingInterval: 4096 } })
+    t.like(probe({ TRACEMALLOC: '' }).out, { tracing: false })
+    t.like(probe({ TRACEMALLOC: '0' }).out, { tracing: false })
+    const bad = probe({ TRACEMALLOC: '5x' })
+    t.not(bad.status, 0)
+    t.regex(bad.stderr, /TRACEMALLOC: invalid number of frames/)
+    t.regex(probe({ TRACEMALLOC: '70000' }).stderr, /must be in range \[1; 65535\]/)
+  })
+
+  test(`${v}: tracemalloc run prints an honest top table at exit`, (t) => {
+    const cli = resolve(root, 'dist/src/cli/main.js')
+    const r = spawnSync(node, [cli, 'run', '--nframe', '3', '--top', '5', '--', fixture('tiny-app.js'), '20000'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    t.is(r.status, 0, r.stderr)
+    t.is(r.stdout.trim(), 'held 20000')
+    t.regex(r.stderr, /sampled mode, interval 32\.0 KiB, 3 frame\(s\), grouped by lineno/)
+    t.regex(r.stderr, /relative error/)
+    t.regex(r.stderr, /start line:column/)
+    const [line, column] = declared('tiny-app.js', 'holdStrings')
+    t.true(r.stderr.includes(`${fixture('tiny-app.js')}:${line}:${column}: size=`), r.stderr)
+    const exact = spawnSync(node, [cli, 'run', '--exact', '--key-type', 'function', '--', fixture('tiny-app.js'), '2000'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    t.is(exact.status, 0, exact.stderr)
+    t.regex(exact.stderr, /exact mode/)
+    t.true(exact.stderr.includes(`${fixture('tiny-app.js')}:holdStrings: size=`), exact.stderr)
+    const o = spawnSync(node, [cli, 'run', '-o', 'snap.tmsnap', '--', fixture('tiny-app.js')], { cwd: root, encoding: 'utf8' })
+    t.is(o.status, 2)
+    t.regex(o.stderr, /snapshot file format, which is not implemented yet/)
+    t.is(spawnSync(node, [cli, 'run', '--bogus', 'x.js'], { encoding: 'utf8' }).status, 2)
+  })
+
   test(`${v}: 200 short-lived traced workers, one after another`, (t) => {
     const r = runJson(node, 'workers.js', { COUNT: '200' })
     t.is(r.seen.length, 200)

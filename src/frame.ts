@@ -90,7 +90,7 @@ export class Frame {
    */
   toString(): string {
     if (this.column !== null) return `${this.filename}:${this.lineno}:${this.column}`
-    if (this.lineno === 0 && this.functionName !== null) return `${this.filename}:${this.functionName}`
+    if (this.lineno === 0 && this.functionName !== null) return `${this.filename}:${this.functionName || '(anonymous)'}`
     return `${this.filename}:${this.lineno}`
   }
 

@@ -275,13 +275,28 @@ export function lastSyncThread(): 'worker' | 'thread' | undefined {
 }
 
 /**
+ * Syncs now if tracing (a no-op otherwise).
+ * @internal
+ */
+export function syncNow(): void {
+  if (tracing) sync(tracing)
+}
+
+/**
  * Runs `fn` once when the traced process is about to end: on `exit` in
  * sampled mode, and in exact mode just before tracking ends (V8's tracker
  * would otherwise keep the process alive). Used by the CLI's report.
  * @internal
  */
 export function atProcessEnd(fn: () => void): void {
+  let done = false
+  const once = () => {
+    if (!done) {
+      done = true
+      fn()
+    }
+  }
   const t = tracing
-  if (t?.capture instanceof ExactTracker) t.capture.beforeRelease = fn
-  else process.once('exit', fn)
+  if (t?.capture instanceof ExactTracker) t.capture.beforeRelease = once
+  process.once('exit', once)
 }

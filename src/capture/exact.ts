@@ -38,6 +38,23 @@ function maxTracedId(reader: HeapSnapshotReader): number {
   return max
 }
 
+/**
+ * True when something besides stdout/stderr keeps the event loop alive.
+ * Node lists an idle stdout or stderr pipe or TTY among the active
+ * resources although it does not keep the loop alive, so those are discounted.
+ */
+function loopHasWork(): boolean {
+  const idleStdio = [process.stdout, process.stderr]
+    .map((s) => (s as unknown as { _handle?: { constructor?: { name?: string } } })._handle?.constructor?.name)
+    .map((name) => (name === 'Pipe' ? 'PipeWrap' : name === 'TTY' ? 'TTYWrap' : undefined))
+  const active = process.getActiveResourcesInfo()
+  for (const kind of idleStdio) {
+    const i = kind === undefined ? -1 : active.indexOf(kind)
+    if (i >= 0) active.splice(i, 1)
+  }
+  return active.length > 0
+}
+
 /** Exact capture of the calling thread's heap into one store domain. */
 export class ExactTracker {
   readonly #session = new Session()
@@ -58,7 +75,7 @@ export class ExactTracker {
     postSync(this.#session, 'HeapProfiler.enable')
     postSync(this.#session, 'HeapProfiler.startTrackingHeapObjects', { trackAllocations: true })
     this.#watchdog = setInterval(() => {
-      if (process.getActiveResourcesInfo().length === 0) this.#release()
+      if (!loopHasWork()) this.#release()
     }, WATCHDOG_MS)
     this.#watchdog.unref()
   }

@@ -1,7 +1,10 @@
 /**
  * Allocations made by tracemalloc itself (syncs, snapshots) are not traced,
- * as in CPython. A trace is ours when its stack runs through this package's
- * code (src/, dist/ or the index); tests and examples are traced.
+ * as in CPython. A trace is ours when the most recent frame that is not
+ * Node's own (`node:` scripts, builtins without a script) is this package's
+ * code (src/, dist/ or the index). User code that runs under one of our
+ * frames (a module loaded through the report's compile hook) stays traced,
+ * and so do tests and examples.
  * @module
  */
 import { basename, resolve, sep } from 'node:path'
@@ -15,4 +18,9 @@ export const OWN_PREFIXES: readonly string[] = [`${ROOT}${sep}src${sep}`, `${ROO
 /** True when `file` is this package's own code. */
 export function isOwn(file: string): boolean {
   return OWN_PREFIXES.some((d) => file.startsWith(d))
+}
+
+/** True for frames of Node's own scripts and of builtins, which say nothing about who allocated. */
+export function isNodeInternal(file: string): boolean {
+  return file.startsWith('node:') || file === '<unknown>'
 }

@@ -9,7 +9,7 @@ import { storeIntern, storeSyncDomain } from '#binding'
 
 import { TableBuilder } from '../columns'
 import { frameOfCallFrame, type CallFrame } from './callframe'
-import { isOwn } from './own'
+import { isNodeInternal, isOwn } from './own'
 import { unscale } from './unscale'
 
 /** A node of the protocol's sampling profile tree. */
@@ -104,9 +104,13 @@ export class ProfileSync {
       ids.length = 0
       let depth = 0
       let own = false
+      let decided = false
       for (let node = byId.get(nodeId); node !== undefined && node !== head; node = parent.get(node.id) ?? undefined) {
         const [file, line, column, func] = frameOfCallFrame(node.callFrame)
-        if (isOwn(file)) own = true
+        if (!decided && !isNodeInternal(file)) {
+          decided = true
+          own = isOwn(file)
+        }
         if (ids.length < this.#nframe) ids.push(b.frame(file, line, column, func))
         depth++
       }

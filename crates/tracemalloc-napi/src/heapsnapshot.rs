@@ -163,8 +163,9 @@ impl Default for HeapSnapshotReader {
     }
 }
 
-/// The heap's traced objects with an id above `min_id` whose kept frames
-/// are all outside `skip_prefixes`, and their ids.
+/// The heap's traced objects with an id above `min_id`, and their ids,
+/// leaving out objects whose most recent frame outside Node's own code
+/// (`node:` scripts and builtins without a script) is under `skip_prefixes`.
 fn select(
     heap: &ParsedHeap,
     domain: u32,
@@ -179,10 +180,10 @@ fn select(
         .tracebacks()
         .iter()
         .map(|tb| {
-            t.seq(tb.seq).iter().any(|&f| {
-                let file = t.str_bytes(t.frames()[f as usize].file);
-                skip_prefixes.iter().any(|p| file.starts_with(p.as_bytes()))
-            })
+            let mut files = t.seq(tb.seq).iter().map(|&f| t.str_bytes(t.frames()[f as usize].file));
+            files
+                .find(|file| !(file.starts_with(b"node:") || *file == b"<unknown>"))
+                .is_some_and(|file| skip_prefixes.iter().any(|p| file.starts_with(p.as_bytes())))
         })
         .collect();
     let keep: Vec<usize> = (0..ids.len())

@@ -143,10 +143,22 @@ impl ParsedHeap {
                     }
                     seq.push(frame_of[fi]);
                 });
+                let mut total = self.tree_depth[slot];
+                // No JavaScript frame: CPython's "<unknown>":0 frame, depth 1.
+                if total == 0 {
+                    let file = tables.intern_str(b"<unknown>");
+                    seq.push(tables.intern_frame(FrameRec {
+                        file,
+                        line: 0,
+                        col: 0,
+                        func: NONE,
+                    }));
+                    total = 1;
+                }
                 let seq_id = tables.intern_seq(&seq);
                 tb_of[slot] = tables.intern_traceback(TracebackRec {
                     seq: seq_id,
-                    total_nframe: self.tree_depth[slot],
+                    total_nframe: total,
                 });
             }
             traceback.push(tb_of[slot]);

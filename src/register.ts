@@ -1,0 +1,71 @@
+/**
+ * `node --import tracemalloc/register app.js` (or `--require`): starts
+ * tracing before the app runs when TRACEMALLOC=<nframe> is set, like
+ * PYTHONTRACEMALLOC. TRACEMALLOC_MODE (`sampled` or `exact`) and
+ * TRACEMALLOC_INTERVAL (bytes) are optional. When TRACEMALLOC_REPORT holds
+ * `{"top": 10, "keyType": "lineno"}` (the CLI's `run` sets it), a report is
+ * printed to stderr as the process ends.
+ * @module
+ */
+import Module from 'node:module'
+import { isMainThread } from 'node:worker_threads'
+
+import { readEnvConfig } from './envconfig'
+import { formatReport } from './report'
+import type { KeyType } from './snapshot'
+import { atProcessEnd, start, syncNow, takeSnapshot } from './tracemalloc'
+
+/** Global that holds one function per CommonJS module in report mode. */
+const KEEP = '__tracemalloc_scripts__'
+
+interface ReportConfig {
+  top: number
+  keyType: KeyType
+}
+
+/**
+ * V8 resolves a sampled frame's file and line only when the profile is
+ * read, and loses them once the script is collected, which at the end of a
+ * program is common: a CommonJS module's functions die with it, and its
+ * script with them. For the report, each CommonJS module gets one tiny
+ * function appended that stays referenced, keeping its script alive (the
+ * appended line changes no position in the file). ES modules are kept
+ * alive by the module map already. Reading the profile now and then while
+ * the program runs records frames too: 50 ms after start, doubling up to
+ * every 2 s (each read forces a full GC).
+ */
+function keepFramesResolved(): void {
+  const keep: unknown[] = []
+  Object.defineProperty(globalThis, KEEP, { value: keep, enumerable: false })
+  const proto = Module.prototype as unknown as { _compile: (content: unknown, ...rest: unknown[]) => unknown }
+  const compile = proto._compile
+  proto._compile = function (this: unknown, content: unknown, ...rest: unknown[]) {
+    const source = typeof content === 'string' ? `${content}\n;globalThis[${JSON.stringify(KEEP)}].push(function () {});` : content
+    return compile.call(this, source, ...rest)
+  }
+  let delay = 50
+  const tick = () => {
+    syncNow()
+    delay = Math.min(delay * 2, 2000)
+    setTimeout(tick, delay).unref()
+  }
+  setTimeout(tick, delay).unref()
+}
+
+function main(): void {
+  if (!isMainThread) return
+  const cfg = readEnvConfig()
+  if (cfg.nframe === 0) return
+  start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval })
+  const report = process.env.TRACEMALLOC_REPORT
+  if (report) {
+    const rc = JSON.parse(report) as ReportConfig
+    if (cfg.mode === 'sampled') keepFramesResolved()
+    atProcessEnd(() => {
+      const lines = formatReport(takeSnapshot(), rc.keyType, rc.top)
+      process.stderr.write(`${lines.join('\n')}\n`)
+    })
+  }
+}
+
+main()
