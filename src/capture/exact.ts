@@ -1,6 +1,6 @@
 /**
- * Exact mode: V8's allocation tracker, with heap snapshots streamed chunk by
- * chunk into the engine's parser (no `JSON.parse`, no string size limit).
+ * Exact mode: V8's allocation tracker, with heap snapshots streamed into the
+ * engine's parser (no `JSON.parse`, no string size limit).
  * Every live object allocated since `start()` (or the last `clearTraces()`)
  * is a trace with its exact size; an ArrayBuffer is charged its backing store.
  *
@@ -10,7 +10,12 @@
  * @module
  */
 import { HeapSnapshotReader } from '#binding'
+import { rmSync } from 'node:fs'
 import { Session } from 'node:inspector'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as v8 from 'node:v8'
+import { threadId } from 'node:worker_threads'
 
 import { OWN_PREFIXES } from './own'
 import { postSync } from './session'
@@ -65,6 +70,7 @@ export class ExactTracker {
   #last: HeapSnapshotReader | undefined
   #lastMaxId = 0
   #released = false
+  #serial = 0
   /** Runs once, just before the watchdog ends tracking at the end of the process. */
   beforeRelease: (() => void) | undefined
 
@@ -96,25 +102,21 @@ export class ExactTracker {
     }
   }
 
-  /** Streams a heap snapshot into a new reader. */
+  /**
+   * Takes a heap snapshot and streams it into a new reader. V8 writes it to
+   * a temporary file (synchronously, on every Node version; the inspector's
+   * chunked form is asynchronous on Node 22+), and the engine reads the file
+   * in chunks, so neither side holds the whole JSON.
+   */
   #readHeap(): HeapSnapshotReader {
     const reader = new HeapSnapshotReader()
-    let failure: unknown
-    const onChunk = (m: { params: { chunk: string } }) => {
-      if (failure !== undefined) return
-      try {
-        reader.feed(m.params.chunk)
-      } catch (e) {
-        failure = e
-      }
-    }
-    this.#session.on('HeapProfiler.addHeapSnapshotChunk', onChunk)
+    const file = join(tmpdir(), `tracemalloc-${process.pid}-${threadId}-${++this.#serial}.heapsnapshot`)
     try {
-      postSync(this.#session, 'HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: false })
+      v8.writeHeapSnapshot(file)
+      reader.feedFile(file)
     } finally {
-      this.#session.off('HeapProfiler.addHeapSnapshotChunk', onChunk)
+      rmSync(file, { force: true })
     }
-    if (failure !== undefined) throw failure
     reader.finish()
     this.#last = reader
     this.#lastMaxId = maxTracedId(reader)

@@ -63,6 +63,35 @@ impl HeapSnapshotReader {
         check(&env, p.feed(chunk.as_bytes()))
     }
 
+    /// Feeds a whole `.heapsnapshot` file, read in 1 MiB chunks (the file is
+    /// never held in memory at once).
+    #[napi(catch_unwind)]
+    pub fn feed_file(&mut self, env: Env, path: String) -> napi::Result<()> {
+        use std::io::Read;
+        let p = self
+            .parser
+            .as_mut()
+            .ok_or_else(|| throw(&env, Error::range("the heap snapshot is already finished")))?;
+        let io = |e: std::io::Error| {
+            throw(
+                &env,
+                Error {
+                    kind: tracemalloc_core::ErrorKind::Other,
+                    message: format!("{path}: {e}"),
+                },
+            )
+        };
+        let mut file = std::fs::File::open(&path).map_err(io)?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buf).map_err(io)?;
+            if n == 0 {
+                return Ok(());
+            }
+            check(&env, p.feed(&buf[..n]))?;
+        }
+    }
+
     /// Ends the input; errors name what was malformed.
     #[napi(catch_unwind)]
     pub fn finish(&mut self, env: Env) -> napi::Result<()> {
