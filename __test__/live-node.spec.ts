@@ -212,6 +212,17 @@ for (const node of nodes) {
     t.is((await run(node, [cli, 'run', '--bogus', 'x.js'])).status, 2)
   })
 
+  test(`${v}: start(n, { workers: true }) traces workers from their first line, into their threadId`, async (t) => {
+    const r = await runJson(node, 'workers-traced.js')
+    const running = new Map<string, number>(r.running)
+    t.true(running.get('workerAlloc')! > 200_000 * 16, `workerAlloc ${running.get('workerAlloc')}`)
+    t.true(running.get('firstLine')! > 50_000 * 16, 'the top-level code of the worker is traced')
+    const after = new Map<string, number>(r.after)
+    t.is(after.get('workerAlloc'), running.get('workerAlloc'), 'an exited worker keeps its traces')
+    t.is(after.get('firstLine'), running.get('firstLine'))
+    t.is(r.cleared, 0, 'until clearTraces()')
+  })
+
   test(`${v}: 200 short-lived traced workers, one after another`, async (t) => {
     const r = await runJson(node, 'workers.js', { COUNT: '200' })
     t.is(r.seen.length, 200)

@@ -1,7 +1,11 @@
 /**
  * `npm run bench`: every benchmark, each printing ratios against a baseline
- * measured in the same run. Not part of the test suite.
+ * measured in the same run. Not part of the test suite. `npm run bench --
+ * snapshot` or `-- capture` runs one of them.
  */
+import { runCaptureBench } from './capture'
 import { runSnapshotBench } from './snapshot'
 
-runSnapshotBench()
+const only = process.argv[2]
+if (!only || only === 'snapshot') runSnapshotBench()
+if (!only || only === 'capture') runCaptureBench()

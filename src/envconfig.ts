@@ -10,6 +10,8 @@ export interface EnvConfig {
   nframe: number
   mode: 'sampled' | 'exact'
   samplingInterval: number | undefined
+  /** TRACEMALLOC_WORKERS=1: trace worker threads too. */
+  workers: boolean
 }
 
 /**
@@ -24,7 +26,7 @@ export function parseStrtol(text: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined
 }
 
-/** Reads TRACEMALLOC, TRACEMALLOC_MODE and TRACEMALLOC_INTERVAL; throws naming a bad value. */
+/** Reads TRACEMALLOC, TRACEMALLOC_MODE, TRACEMALLOC_INTERVAL and TRACEMALLOC_WORKERS; throws naming a bad value. */
 export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const raw = env.TRACEMALLOC ?? ''
   let nframe = 0
@@ -44,5 +46,6 @@ export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     if (n === undefined || n < 1) throw new Error(`TRACEMALLOC_INTERVAL: invalid number of bytes: ${JSON.stringify(env.TRACEMALLOC_INTERVAL)}`)
     samplingInterval = n
   }
-  return { nframe, mode, samplingInterval }
+  const workers = (env.TRACEMALLOC_WORKERS ?? '') !== '' && env.TRACEMALLOC_WORKERS !== '0'
+  return { nframe, mode, samplingInterval, workers }
 }

@@ -1,19 +1,22 @@
 /**
  * `node --import tracemalloc/register app.js` (or `--require`): starts
  * tracing before the app runs when TRACEMALLOC=<nframe> is set, like
- * PYTHONTRACEMALLOC. TRACEMALLOC_MODE (`sampled` or `exact`) and
- * TRACEMALLOC_INTERVAL (bytes) are optional. When TRACEMALLOC_REPORT holds
+ * PYTHONTRACEMALLOC. TRACEMALLOC_MODE (`sampled` or `exact`),
+ * TRACEMALLOC_INTERVAL (bytes) and TRACEMALLOC_WORKERS=1 are optional. When TRACEMALLOC_REPORT holds
  * `{"top": 10, "keyType": "lineno"}` (the CLI's `run` sets it), a report is
- * printed to stderr as the process ends.
+ * printed to stderr as the process ends. In a worker created while the main
+ * thread traces with `workers: true`, it traces the worker (see capture/workers).
  * @module
  */
 import Module from 'node:module'
-import { isMainThread } from 'node:worker_threads'
+import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads'
+
+import { CHANNEL, WORKER_ENV, type HubMessage, type WorkerTraceConfig } from './capture/workers'
 
 import { readEnvConfig } from './envconfig'
 import { formatReport } from './report'
 import type { KeyType } from './snapshot'
-import { atProcessEnd, start, syncNow, takeSnapshot } from './tracemalloc'
+import { atProcessEnd, clearTraces, start, stop, syncNow, takeSnapshot } from './tracemalloc'
 
 /** Global that holds one function per CommonJS module in report mode. */
 const KEEP = '__tracemalloc_scripts__'
@@ -52,11 +55,49 @@ function keepFramesResolved(): void {
   setTimeout(tick, delay).unref()
 }
 
+/**
+ * In a worker created while the main thread traces with `workers: true`:
+ * trace this thread's heap into its own domain, sync when the main thread
+ * asks, and once more on exit, so the traces outlive the worker.
+ */
+function traceWorker(cfg: WorkerTraceConfig): void {
+  start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, offload: false })
+  const channel = new BroadcastChannel(CHANNEL)
+  channel.unref()
+  const say = (m: HubMessage) => channel.postMessage(m)
+  say({ type: 'hello', id: threadId })
+  channel.onmessage = (e: unknown) => {
+    const m = (e as { data: HubMessage }).data
+    if (m.type === 'sync') {
+      try {
+        syncNow()
+      } finally {
+        const done = new Int32Array(m.done)
+        Atomics.add(done, 0, 1)
+        Atomics.notify(done, 0)
+      }
+    } else if (m.type === 'clear') {
+      clearTraces()
+    } else if (m.type === 'stop') {
+      stop()
+      channel.close()
+    }
+  }
+  process.once('exit', () => {
+    syncNow()
+    say({ type: 'bye', id: threadId })
+  })
+}
+
 function main(): void {
-  if (!isMainThread) return
+  if (!isMainThread) {
+    const worker = process.env[WORKER_ENV]
+    if (worker) traceWorker(JSON.parse(worker) as WorkerTraceConfig)
+    return
+  }
   const cfg = readEnvConfig()
   if (cfg.nframe === 0) return
-  start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval })
+  start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, workers: cfg.workers })
   const report = process.env.TRACEMALLOC_REPORT
   if (report) {
     const rc = JSON.parse(report) as ReportConfig

@@ -23,6 +23,7 @@ import { parseRawFrame, type RawFrame } from './frame'
 import { ExactTracker } from './capture/exact'
 import { PeakTracker } from './capture/peak'
 import { Sampler } from './capture/sampler'
+import { WorkerHub } from './capture/workers'
 import { currentStack } from './capture/stack'
 import { Frame } from './frame'
 import { pyTypeName } from './pyformat'
@@ -53,6 +54,12 @@ export interface StartOptions {
   preciseFrames?: boolean
   /** Parse sampling profiles on a helper thread (default: true on the main thread, false in workers). */
   offload?: boolean
+  /**
+   * Also trace every worker thread created from now on, from its first
+   * line, each into the domain of its threadId (main thread only). A
+   * worker's traces outlive it until `clearTraces()`.
+   */
+  workers?: boolean
 }
 
 interface Tracing {
@@ -61,6 +68,7 @@ interface Tracing {
   interval: number
   capture: Sampler | ExactTracker
   peak: PeakTracker
+  workers: WorkerHub | undefined
 }
 
 let tracing: Tracing | undefined
@@ -84,7 +92,7 @@ function checkNframe(nframe: unknown): number {
   return nframe
 }
 
-function checkOptions(options: unknown): Required<Omit<StartOptions, 'preciseFrames'>> & { preciseFrames: boolean } {
+function checkOptions(options: unknown): Required<StartOptions> {
   if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, not ${pyTypeName(options)}`)
   const o = options as StartOptions
   const mode = o.mode ?? 'sampled'
@@ -93,7 +101,14 @@ function checkOptions(options: unknown): Required<Omit<StartOptions, 'preciseFra
   if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 1 || interval > 2 ** 30) {
     throw new RangeError(`options.samplingInterval must be an integer number of bytes in [1, 2^30], got ${String(interval)}`)
   }
-  return { mode, samplingInterval: interval, preciseFrames: Boolean(o.preciseFrames), offload: o.offload ?? isMainThread }
+  if (o.workers && !isMainThread) throw new RangeError('options.workers can only be used on the main thread')
+  return {
+    mode,
+    samplingInterval: interval,
+    preciseFrames: Boolean(o.preciseFrames),
+    offload: o.offload ?? isMainThread,
+    workers: Boolean(o.workers),
+  }
 }
 
 /**
@@ -112,7 +127,10 @@ export function start(nframe = 1, options: StartOptions = {}): void {
       ? new ExactTracker(n, threadId)
       : new Sampler({ nframe: n, interval: opts.samplingInterval, domain: threadId, offload: opts.offload })
   tracebackLimit = n
-  tracing = { nframe: n, mode: opts.mode, interval: opts.samplingInterval, capture, peak: new PeakTracker() }
+  const workers = opts.workers
+    ? new WorkerHub({ nframe: n, mode: opts.mode, samplingInterval: opts.samplingInterval })
+    : undefined
+  tracing = { nframe: n, mode: opts.mode, interval: opts.samplingInterval, capture, peak: new PeakTracker(), workers }
 }
 
 /** Stops tracing and clears every trace (CPython's `stop`). The traceback limit stays. */
@@ -120,6 +138,7 @@ export function stop(): void {
   const t = tracing
   if (!t) return
   tracing = undefined
+  t.workers?.close()
   t.peak.close()
   t.capture.close()
   clearStore()
@@ -137,6 +156,7 @@ export function getTracebackLimit(): number {
 
 function sync(t: Tracing): void {
   t.capture.sync()
+  t.workers?.sync()
   t.peak.afterSync(storeTracedMemory()[0]!)
 }
 
@@ -148,6 +168,7 @@ export function clearTraces(): void {
   const t = tracing
   if (!t) return
   t.capture.restart()
+  t.workers?.clear()
   clearStore()
   t.peak.reset(0)
 }

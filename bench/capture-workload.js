@@ -1,0 +1,61 @@
+// One measured run of a capture-bench workload, in a fresh process:
+//   node capture-workload.js <workload> <mode>
+// mode: none | exact | <sampling interval in bytes>. Prints JSON: the
+// workload's wall time, and (when traced) the live bytes per site at the end.
+'use strict'
+const tm = require('tracemalloc')
+
+const keep = []
+
+/** 1M iterations, 3 small objects each, 10% of them kept. */
+function churn() {
+  for (let i = 0; i < 1_000_000; i++) {
+    const point = { x: i, y: i * 2 }
+    const pair = [point, i]
+    const label = { name: 'p', pair }
+    if (i % 10 === 0) keep.push(label)
+  }
+}
+
+/** Large strings and arrays: 4,000 x 16-64 KiB, a quarter kept. */
+function bigValues() {
+  for (let i = 0; i < 4000; i++) {
+    const n = 2048 + (i % 7) * 1024
+    const s = 'abcdefgh'.repeat(n)
+    const arr = new Array(n).fill(i)
+    if (i % 4 === 0) keep.push(s, arr)
+  }
+}
+
+/** An app: JSON parse/stringify of requests, with a bounded cache of results. */
+function app() {
+  const cache = new Map()
+  const template = { user: { id: 0, name: 'n', roles: ['a', 'b'], prefs: { theme: 'dark', lang: 'en' } }, items: [] }
+  for (let i = 0; i < 60_000; i++) {
+    template.user.id = i
+    template.items = Array.from({ length: 8 }, (_, k) => ({ sku: `s${k}`, qty: k + (i % 5), price: k * 1.5 }))
+    const body = JSON.stringify(template)
+    const req = JSON.parse(body)
+    const total = req.items.reduce((a, it) => a + it.qty * it.price, 0)
+    const key = `u${i % 20000}`
+    cache.set(key, { total, body: body.slice(0, 200), at: i })
+    if (cache.size > 15000) cache.delete(cache.keys().next().value)
+  }
+  keep.push(cache)
+}
+
+const workloads = { churn, bigValues, app }
+const [name, mode] = process.argv.slice(2)
+const work = workloads[name]
+if (!work || !mode) throw new Error('usage: capture-workload.js <churn|bigValues|app> <none|exact|interval>')
+if (mode !== 'none') tm.start(1, mode === 'exact' ? { mode: 'exact' } : { samplingInterval: Number(mode) })
+const t0 = process.hrtime.bigint()
+work()
+const ms = Number(process.hrtime.bigint() - t0) / 1e6
+let sites = null
+if (mode !== 'none') {
+  const snap = tm.takeSnapshot()
+  sites = snap.statistics('lineno').map((s) => [String(s.traceback), s.size])
+  tm.stop()
+}
+console.log(JSON.stringify({ ms, sites }))
