@@ -1,19 +1,31 @@
 """CPython's tracemalloc overhead on the churn loop of capture-workload.js:
-1M iterations, 3 small objects each, 10% kept. Prints JSON timings."""
+2M iterations over ten small-object sites, a quarter kept. Prints JSON timings."""
 import json
 import sys
 import time
 import tracemalloc
 
 
+SITES = [
+    lambda i: {"x": i},
+    lambda i: {"x": i, "y": i},
+    lambda i: [i, i + 1],
+    lambda i: {"a": i, "b": [i]},
+    lambda i: {"p": {"q": i}},
+    lambda i: [i, i, i, i],
+    lambda i: {"s": f"k{i}"},
+    lambda i: {"a": i, "b": i, "c": i, "d": i},
+    lambda i: [{"i": i}],
+    lambda i: {"m": {}},
+]
+
+
 def churn():
     keep = []
-    for i in range(1_000_000):
-        point = {"x": i, "y": i * 2}
-        pair = [point, i]
-        label = {"name": "p", "pair": pair}
-        if i % 10 == 0:
-            keep.append(label)
+    for i in range(2_000_000):
+        o = SITES[i % 10](i)
+        if i % 4 == 0:
+            keep.append(o)
     return keep
 
 

@@ -46,16 +46,15 @@ export function toNative(c: SnapshotColumns): NativeColumns {
   }
   if (c.weight !== undefined && !(c.weight instanceof Float64Array)) throw new TypeError('columns.weight must be a Float64Array')
   return {
-    strings: c.strings.join(''),
-    stringLengths: lengths,
-    frames: c.frames,
-    seqEnds: c.seqEnds,
-    seqFrames: c.seqFrames,
-    tracebacks: c.tracebacks,
-    domain: c.domain,
-    size: c.size,
-    traceback: c.traceback,
-    weight: c.weight,
+    tables: {
+      strings: c.strings.join(''),
+      stringLengths: lengths,
+      frames: c.frames,
+      seqEnds: c.seqEnds,
+      seqFrames: c.seqFrames,
+      tracebacks: c.tracebacks,
+    },
+    traces: { domain: c.domain, size: c.size, traceback: c.traceback, weight: c.weight },
   }
 }
 

@@ -26,22 +26,12 @@ function average(size: number, count: number): string {
   return count ? `, average=${formatSize(size / count, false)}` : ''
 }
 
-/**
- * One group of `Snapshot.statistics()`: CPython's `Statistic`. For a
- * sampled snapshot, `size` and `count` are estimates, rounded once here.
- */
-export class Statistic {
+/** A group of traces keyed by a traceback that is built on first read. */
+abstract class Grouped {
   #traceback: TracebackSource
-  /** Total size of the group's blocks, in bytes. */
-  size: number
-  /** Number of blocks in the group. */
-  count: number
 
-  /** Creates a statistic, as CPython's `Statistic(traceback, size, count)`. */
-  constructor(traceback: TracebackSource, size: number, count: number) {
+  constructor(traceback: TracebackSource) {
     this.#traceback = traceback
-    this.size = size
-    this.count = count
   }
 
   /** The group key: a traceback without totalNframe. */
@@ -53,9 +43,27 @@ export class Statistic {
   set traceback(tb: Traceback) {
     this.#traceback = tb
   }
+}
+
+/**
+ * One group of `Snapshot.statistics()`: CPython's `Statistic`. For a
+ * sampled snapshot, `size` and `count` are estimates, rounded once here.
+ */
+export class Statistic extends Grouped {
+  /** Total size of the group's blocks, in bytes. */
+  size: number
+  /** Number of blocks in the group. */
+  count: number
+
+  /** Creates a statistic, as CPython's `Statistic(traceback, size, count)`. */
+  constructor(traceback: TracebackSource, size: number, count: number) {
+    super(traceback)
+    this.size = size
+    this.count = count
+  }
 
   /** Python's `str()`: `a.py:5: size=5002 B, count=2, average=2501 B`. */
-  toString(): string {
+  override toString(): string {
     return `${this.traceback}: size=${formatSize(this.size, false)}, count=${formatCount(this.count, false)}${average(this.size, this.count)}`
   }
 
@@ -76,8 +84,7 @@ export class Statistic {
 }
 
 /** One group of `Snapshot.compareTo()`: CPython's `StatisticDiff`. */
-export class StatisticDiff {
-  #traceback: TracebackSource
+export class StatisticDiff extends Grouped {
   /** Size in the new snapshot, in bytes. */
   size: number
   /** New size minus old size. */
@@ -89,25 +96,15 @@ export class StatisticDiff {
 
   /** Creates a diff, as CPython's `StatisticDiff(traceback, size, size_diff, count, count_diff)`. */
   constructor(traceback: TracebackSource, size: number, sizeDiff: number, count: number, countDiff: number) {
-    this.#traceback = traceback
+    super(traceback)
     this.size = size
     this.sizeDiff = sizeDiff
     this.count = count
     this.countDiff = countDiff
   }
 
-  /** The group key: a traceback without totalNframe. */
-  get traceback(): Traceback {
-    this.#traceback = resolve(this.#traceback)
-    return this.#traceback
-  }
-
-  set traceback(tb: Traceback) {
-    this.#traceback = tb
-  }
-
   /** Python's `str()`: `a.py:5: size=5002 B (+5000 B), count=2 (+1), average=2501 B`. */
-  toString(): string {
+  override toString(): string {
     return (
       `${this.traceback}: size=${formatSize(this.size, false)} (${formatSize(this.sizeDiff, true)}), ` +
       `count=${formatCount(this.count, false)} (${formatCount(this.countDiff, true)})${average(this.size, this.count)}`

@@ -3,6 +3,7 @@
 //! never one call per row. Every export catches panics, so a Rust panic
 //! becomes a JavaScript error instead of crossing the FFI boundary.
 
+pub mod columns;
 mod errors;
 pub mod heapsnapshot;
 mod snapshot;

@@ -9,67 +9,9 @@ use tracemalloc_core::filter::{filter_traces, FilterSpec};
 use tracemalloc_core::stats::{compare_to, statistics, Side};
 use tracemalloc_core::{wtf8, Columns, Key, KeyType, Snapshot, Tables};
 
+use crate::columns::{SnapshotColumns, TablesColumns, TraceColumns};
 use crate::errors::check;
 use crate::strings::{join_table, split_joined};
-
-/// A snapshot's tables and traces as columns, the fast way to build one.
-///
-/// Frames are `[file, line, column, function]` quadruples of string ids
-/// (column 0 and function 0xFFFFFFFF mean none); tracebacks are
-/// `[sequence, totalNframe]` pairs (0xFFFFFFFF means no totalNframe).
-#[napi(object)]
-pub struct SnapshotColumns {
-    /// All strings joined together.
-    pub strings: Utf16String,
-    /// Length in UTF-16 units of each string.
-    pub string_lengths: Uint32Array,
-    /// Flat `[file, line, column, function]` quadruples.
-    pub frames: Uint32Array,
-    /// End offset of each frame sequence in `seqFrames`.
-    pub seq_ends: Uint32Array,
-    /// Frame ids of all sequences, most recent call first.
-    pub seq_frames: Uint32Array,
-    /// Flat `[sequence, totalNframe]` pairs.
-    pub tracebacks: Uint32Array,
-    /// Domain of each trace.
-    pub domain: Uint32Array,
-    /// Size in bytes of each trace.
-    pub size: Float64Array,
-    /// Traceback id of each trace.
-    pub traceback: Uint32Array,
-    /// Sampling weight of each trace; omitted when every weight is 1.
-    pub weight: Option<Float64Array>,
-}
-
-/// A snapshot's interned tables, in the same layout as [`SnapshotColumns`].
-#[napi(object)]
-pub struct TablesColumns {
-    /// All strings joined together.
-    pub strings: Utf16String,
-    /// Length in UTF-16 units of each string.
-    pub string_lengths: Uint32Array,
-    /// Flat `[file, line, column, function]` quadruples.
-    pub frames: Uint32Array,
-    /// End offset of each frame sequence in `seqFrames`.
-    pub seq_ends: Uint32Array,
-    /// Frame ids of all sequences, most recent call first.
-    pub seq_frames: Uint32Array,
-    /// Flat `[sequence, totalNframe]` pairs.
-    pub tracebacks: Uint32Array,
-}
-
-/// The trace columns of a snapshot.
-#[napi(object)]
-pub struct TraceColumns {
-    /// Domain of each trace.
-    pub domain: Uint32Array,
-    /// Size in bytes of each trace.
-    pub size: Float64Array,
-    /// Traceback id of each trace.
-    pub traceback: Uint32Array,
-    /// Sampling weight of each trace, when the snapshot is sampled.
-    pub weight: Option<Float64Array>,
-}
 
 /// Rows of `statistics`, already sorted. Each key is 5 numbers:
 /// `[kind, a, b, c, d]` where kind 0 is a one-frame traceback (a file, b
@@ -176,19 +118,20 @@ impl NativeSnapshot {
     /// Builds a snapshot from columns, validating every id and value.
     #[napi(factory, catch_unwind)]
     pub fn from_columns(env: Env, columns: SnapshotColumns) -> napi::Result<Self> {
-        let strings = check(&env, split_joined(&columns.strings, &columns.string_lengths))?;
+        let (t, tr) = (&columns.tables, &columns.traces);
+        let strings = check(&env, split_joined(&t.strings, &t.string_lengths))?;
         let snap = check(
             &env,
             Snapshot::from_columns(Columns {
                 strings,
-                frames: &columns.frames,
-                seq_ends: &columns.seq_ends,
-                seq_frames: &columns.seq_frames,
-                tracebacks: &columns.tracebacks,
-                domain: &columns.domain,
-                size: &columns.size,
-                traceback: &columns.traceback,
-                weight: columns.weight.as_deref(),
+                frames: &t.frames,
+                seq_ends: &t.seq_ends,
+                seq_frames: &t.seq_frames,
+                tracebacks: &t.tracebacks,
+                domain: &tr.domain,
+                size: &tr.size,
+                traceback: &tr.traceback,
+                weight: tr.weight.as_deref(),
             }),
         )?;
         Ok(Self::wrap(snap))

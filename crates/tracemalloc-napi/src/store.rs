@@ -1,37 +1,18 @@
 //! The process-wide trace store, as seen from JavaScript. Every thread
 //! (the main thread, workers, native code) writes into the same store.
 
-use napi::bindgen_prelude::{BigInt, Float64Array, Uint32Array, Utf16String};
+use napi::bindgen_prelude::{BigInt, Float64Array, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 use tracemalloc_core::store::global;
 use tracemalloc_core::{Error, FrameRec, TracebackRec, NONE};
 
+use crate::columns::TablesColumns;
 use crate::errors::check;
 use crate::snapshot::NativeSnapshot;
 use crate::strings::split_joined;
 
-/// Tracebacks to intern, described by local tables: strings, frames as
-/// `[file, line, column, function]` quadruples of local string ids, frame
-/// sequences (most recent first) of local frame ids, and tracebacks as
-/// `[sequence, totalNframe]` pairs (0xFFFFFFFF for no totalNframe).
-#[napi(object)]
-pub struct TracebackBatch {
-    /// All strings joined together.
-    pub strings: Utf16String,
-    /// Length in UTF-16 units of each string.
-    pub string_lengths: Uint32Array,
-    /// Flat `[file, line, column, function]` quadruples of local string ids.
-    pub frames: Uint32Array,
-    /// End offset of each sequence in `seqFrames`.
-    pub seq_ends: Uint32Array,
-    /// Local frame ids of all sequences.
-    pub seq_frames: Uint32Array,
-    /// Flat `[sequence, totalNframe]` pairs.
-    pub tracebacks: Uint32Array,
-}
-
-fn intern_batch(b: &TracebackBatch) -> tracemalloc_core::Result<Vec<u32>> {
+fn intern_batch(b: &TablesColumns) -> tracemalloc_core::Result<Vec<u32>> {
     let strings = split_joined(&b.strings, &b.string_lengths)?;
     if b.frames.len() % 4 != 0 || b.tracebacks.len() % 2 != 0 {
         return Err(Error::range(
@@ -81,9 +62,10 @@ fn intern_batch(b: &TracebackBatch) -> tracemalloc_core::Result<Vec<u32>> {
     })
 }
 
-/// Interns tracebacks into the store's tables; returns one traceback id per `[sequence, totalNframe]` pair.
+/// Interns tracebacks, described by local tables, into the store's tables;
+/// returns the store's id of each local traceback.
 #[napi(catch_unwind)]
-pub fn store_intern(env: Env, batch: TracebackBatch) -> napi::Result<Uint32Array> {
+pub fn store_intern(env: Env, batch: TablesColumns) -> napi::Result<Uint32Array> {
     Ok(Uint32Array::new(check(&env, intern_batch(&batch))?))
 }
 
