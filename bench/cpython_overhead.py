@@ -1,5 +1,5 @@
 """CPython's tracemalloc overhead on the churn loop of capture-workload.js:
-2M iterations over ten small-object sites, a quarter kept. Prints JSON timings."""
+8M iterations over ten small-object sites, a quarter kept. Prints JSON timings."""
 import json
 import sys
 import time
@@ -22,7 +22,7 @@ SITES = [
 
 def churn():
     keep = []
-    for i in range(2_000_000):
+    for i in range(8_000_000):
         o = SITES[i % 10](i)
         if i % 4 == 0:
             keep.append(o)
