@@ -150,6 +150,14 @@ for (const node of nodes) {
     )
   }
 
+  test(`${v}: inlined callees are charged to their caller, unless preciseFrames`, async (t) => {
+    const inlined = await runJson(node, 'precise-frames.js')
+    const precise = await runJson(node, 'precise-frames.js', { PRECISE: '1' })
+    // 750,000 kept objects of ~32 bytes: about 24 MB made by tiny().
+    t.true(inlined.tiny < 0.25 * inlined.caller, `inlined: tiny ${inlined.tiny}, caller ${inlined.caller}`)
+    t.true(precise.tiny > 2 * precise.caller, `precise: tiny ${precise.tiny}, caller ${precise.caller}`)
+  })
+
   test(`${v}: exact mode: exact counts, backing stores, object tracebacks, clearTraces`, async (t) => {
     const r = await runJson(node, 'exact.js')
     t.like(r.info, { mode: 'exact', samplingInterval: null })
