@@ -3,8 +3,8 @@
  * style raw traces into it.
  * @module
  */
-import { parseRawFrame } from './frame'
-import { NONE, type SnapshotColumns as NativeColumns } from './native'
+import { checkUint, parseRawFrame } from './frame'
+import { NONE, type SnapshotColumns as NativeColumns, type TablesColumns } from './native'
 import { pyTypeName } from './pyformat'
 
 /**
@@ -129,16 +129,17 @@ export class TableBuilder {
     return seq
   }
 
-  /** The strings joined, and their lengths, as the engine takes them. */
-  joinedStrings(): { strings: string; stringLengths: Uint32Array } {
-    return { strings: this.strings.join(''), stringLengths: Uint32Array.from(this.strings, (s) => s.length) }
+  /** The tables as the engine takes them, with `tracebacks` as flat `[sequence, totalNframe]` pairs. */
+  tables(tracebacks: readonly number[]): TablesColumns {
+    return {
+      strings: this.strings.join(''),
+      stringLengths: Uint32Array.from(this.strings, (s) => s.length),
+      frames: this.frames.done(),
+      seqEnds: this.seqEnds.done(),
+      seqFrames: this.seqFrames.done(),
+      tracebacks: Uint32Array.from(tracebacks),
+    }
   }
-}
-
-function checkInt(v: unknown, what: string, max: number): number {
-  if (typeof v !== 'number') throw new TypeError(`${what} must be a number, not ${pyTypeName(v)}`)
-  if (!Number.isInteger(v) || v < 0 || v > max) throw new RangeError(`${what} must be an integer in [0, ${max}], got ${v}`)
-  return v
 }
 
 /**
@@ -181,10 +182,10 @@ export function columnsFromRaw(traces: Iterable<unknown>): SnapshotColumns {
     if (!Array.isArray(raw) || raw.length !== 4) {
       throw new TypeError(`${where} must be an array [domain, size, frames, totalNframe], not ${pyTypeName(raw)}`)
     }
-    domain.push(checkInt(raw[0], `${where}: domain`, 0xffffffff))
-    sizes.push(checkInt(raw[1], `${where}: size`, Number.MAX_SAFE_INTEGER))
+    domain.push(checkUint(raw[0], `${where}: domain`, 0xffffffff))
+    sizes.push(checkUint(raw[1], `${where}: size`, Number.MAX_SAFE_INTEGER))
     const seq = seqOf(raw[2], where)
-    const total = raw[3] === null || raw[3] === undefined ? NONE : checkInt(raw[3], `${where}: totalNframe`, 0xfffffffe)
+    const total = raw[3] === null || raw[3] === undefined ? NONE : checkUint(raw[3], `${where}: totalNframe`, 0xfffffffe)
     let bySeq = tbIds.get(seq)
     if (bySeq === undefined) tbIds.set(seq, (bySeq = new Map()))
     let tb = bySeq.get(total)

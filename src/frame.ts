@@ -2,7 +2,7 @@
  * `Frame`: one position of a traceback.
  * @module
  */
-import { compareCodePoints, pyRepr } from './pyformat'
+import { compareCodePoints, pyRepr, pyTypeName } from './pyformat'
 
 /**
  * A raw frame: `[filename, lineno]` as in CPython, or for JavaScript
@@ -14,13 +14,15 @@ export type RawFrame =
 
 const MAX_U32 = 0xffffffff
 
-/** Checks a line or column number and returns it. */
-function checkPosition(what: string, value: unknown, where: string): number {
-  if (typeof value !== 'number') {
-    throw new TypeError(`${where}: ${what} must be a number, not ${typeof value}`)
-  }
-  if (!Number.isInteger(value) || value < 0 || value > MAX_U32) {
-    throw new RangeError(`${where}: ${what} must be an integer in [0, 2^32-1], got ${value}`)
+/**
+ * Checks that `value` is an integer in [0, max] and returns it; `label`
+ * names it in the TypeError or RangeError.
+ * @internal
+ */
+export function checkUint(value: unknown, label: string, max: number): number {
+  if (typeof value !== 'number') throw new TypeError(`${label} must be a number, not ${pyTypeName(value)}`)
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new RangeError(`${label} must be an integer in [0, ${max}], got ${value}`)
   }
   return value
 }
@@ -40,8 +42,8 @@ export function parseRawFrame(
   if (typeof filename !== 'string') {
     throw new TypeError(`${where}: filename must be a string, not ${typeof filename}`)
   }
-  const line = checkPosition('lineno', lineno, where)
-  const col = column === undefined || column === null || column === 0 ? null : checkPosition('column', column, where)
+  const line = checkUint(lineno, `${where}: lineno`, MAX_U32)
+  const col = column === undefined || column === null || column === 0 ? null : checkUint(column, `${where}: column`, MAX_U32)
   if (functionName !== undefined && functionName !== null && typeof functionName !== 'string') {
     throw new TypeError(`${where}: functionName must be a string or null, not ${typeof functionName}`)
   }

@@ -14,7 +14,7 @@ import {
   storeTrack,
   storeTracedMemory,
   storeUntrack,
-} from '#binding'
+} from './native'
 import * as v8 from 'node:v8'
 import { isMainThread, threadId } from 'node:worker_threads'
 
@@ -271,14 +271,7 @@ export function track(domain: number, address: number | bigint, size: number, fr
     ids = list.slice(0, tracebackLimit).map(([file, line, col, fn]) => b.frame(file, line, col ?? 0, fn))
     total = Math.min(list.length, 65535)
   }
-  const seq = b.seq(ids)
-  const [tb] = storeIntern({
-    ...b.joinedStrings(),
-    frames: b.frames.done(),
-    seqEnds: b.seqEnds.done(),
-    seqFrames: b.seqFrames.done(),
-    tracebacks: Uint32Array.of(seq, total),
-  })
+  const [tb] = storeIntern(b.tables([b.seq(ids), total]))
   storeTrack(d, a, size, tb!)
   return true
 }
@@ -287,12 +280,6 @@ export function track(domain: number, address: number | bigint, size: number, fr
 export function untrack(domain: number, address: number | bigint): boolean {
   const [d, a] = checkAddress(domain, address)
   return tracing ? storeUntrack(d, a) : false
-}
-
-/** Where the last sync ran: on the sync worker or on the traced thread (for diagnostics). */
-export function lastSyncThread(): 'worker' | 'thread' | undefined {
-  const c = tracing?.capture
-  return c instanceof Sampler ? c.lastSyncOn : undefined
 }
 
 /**

@@ -9,7 +9,7 @@
  * alive, and the process exits normally.
  * @module
  */
-import { HeapSnapshotReader } from '#binding'
+import { HeapSnapshotReader } from '../native'
 import { rmSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { tmpdir } from 'node:os'
@@ -34,13 +34,6 @@ export interface ObjectStack {
   columns: number[]
   functions: string[]
   totalNframe: number
-}
-
-/** The highest V8 id among the traced (allocated while tracking) objects of a heap. */
-function maxTracedId(reader: HeapSnapshotReader): number {
-  let max = 0
-  for (const id of reader.tracedIds()) if (id > max) max = id
-  return max
 }
 
 /**
@@ -68,7 +61,8 @@ export class ExactTracker {
   readonly #watchdog: NodeJS.Timeout
   #watermark = 0
   #last: HeapSnapshotReader | undefined
-  #lastMaxId = 0
+  /** `[count, highest id]` of the traced objects in `#last`. */
+  #lastTraced: number[] = [0, 0]
   #released = false
   #serial = 0
   /** Runs once, just before the watchdog ends tracking at the end of the process. */
@@ -119,7 +113,7 @@ export class ExactTracker {
     }
     reader.finish()
     this.#last = reader
-    this.#lastMaxId = maxTracedId(reader)
+    this.#lastTraced = reader.tracedSummary()
     return reader
   }
 
@@ -128,7 +122,7 @@ export class ExactTracker {
     if (this.#released) return { samples: 0, added: 0, removed: 0 }
     const reader = this.#readHeap()
     const [added, removed] = reader.syncStore(this.#domain, this.#nframe, this.#watermark, [...OWN_PREFIXES])
-    return { samples: reader.tracedIds().length, added: added!, removed: removed! }
+    return { samples: this.#lastTraced[0]!, added: added!, removed: removed! }
   }
 
   /** V8's heap object id of what `expression` evaluates to; 0 when it has none yet. */
@@ -156,7 +150,10 @@ export class ExactTracker {
    * own, so the snapshot's overall highest id is no watermark.)
    */
   restart(): void {
-    if (!this.#released) this.#watermark = maxTracedId(this.#readHeap())
+    if (!this.#released) {
+      this.#readHeap()
+      this.#watermark = this.#lastTraced[1]!
+    }
   }
 
   /** Where `obj` was allocated, or null when it was not traced. Takes a heap snapshot when needed. */
@@ -168,7 +165,7 @@ export class ExactTracker {
       const probe = `globalThis[${JSON.stringify(PROBE)}]`
       // V8 gives an object an id only when a heap snapshot first sees it.
       let id = this.#objectId(probe)
-      if (id === 0 || this.#last === undefined || id > this.#lastMaxId) {
+      if (id === 0 || this.#last === undefined || id > this.#lastTraced[1]!) {
         this.#readHeap()
         id = this.#objectId(probe)
       }

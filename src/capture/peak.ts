@@ -14,7 +14,7 @@
  */
 import * as v8 from 'node:v8'
 
-import { storeRaisePeak } from '#binding'
+import { storeRaisePeak } from '../native'
 
 interface GCStat {
   beforeGC?: { heapStatistics?: { usedHeapSize?: number } }

@@ -5,7 +5,7 @@
  * worker and, as a fallback, on the thread being traced.
  * @module
  */
-import { storeIntern, storeSyncDomain } from '#binding'
+import { storeIntern, storeSyncDomain } from '../native'
 
 import { TableBuilder } from '../columns'
 import { frameOfCallFrame, type CallFrame } from './callframe'
@@ -126,13 +126,7 @@ export class ProfileSync {
       order.push(nodeId)
       pairs.push(b.seq(ids), Math.min(depth, MAX_TOTAL_NFRAME))
     }
-    const tbIds = storeIntern({
-      ...b.joinedStrings(),
-      frames: b.frames.done(),
-      seqEnds: b.seqEnds.done(),
-      seqFrames: b.seqFrames.done(),
-      tracebacks: Uint32Array.from(pairs),
-    })
+    const tbIds = storeIntern(b.tables(pairs))
     order.forEach((nodeId, i) => this.#tracebackOfNode.set(nodeId, tbIds[i]!))
   }
 }

@@ -33,8 +33,6 @@ export class Sampler {
   #worker: Worker | undefined
   #workerReady = false
   #flags: Int32Array | undefined
-  /** Where the last sync ran, for reports and tests. */
-  lastSyncOn: 'worker' | 'thread' | undefined
 
   constructor(opts: SamplerOptions) {
     this.#opts = opts
@@ -89,14 +87,12 @@ export class Sampler {
       this.#worker.postMessage({ type: 'sync' } satisfies SyncRequest)
       const waited = Atomics.wait(flags, 0, 0, WORKER_TIMEOUT_MS)
       if (waited !== 'timed-out' && Atomics.load(flags, 0) === 1) {
-        this.lastSyncOn = 'worker'
         return { samples: flags[1]!, added: flags[2]!, removed: flags[3]! }
       }
       // A worker that failed or stalled is not trusted again.
       this.#dropWorker()
     }
     const { profile } = postSync<{ profile: SamplingProfile }>(this.#session, 'HeapProfiler.getSamplingProfile')
-    this.lastSyncOn = 'thread'
     return this.#local.apply(profile)
   }
 

@@ -26,35 +26,27 @@ trait Measure: Copy + Default + Send + Sync + AddAssign + Sub<Output = Self> + P
     fn to_f64(self) -> f64;
 }
 
-impl Measure for i64 {
-    fn of_trace(size: u64, _weight: Option<f64>) -> (Self, Self) {
-        (size as i64, 1)
-    }
-    fn total_cmp(&self, other: &Self) -> Ordering {
-        self.cmp(other)
-    }
-    fn abs(self) -> Self {
-        i64::abs(self)
-    }
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
+/// Exact sums: plain integers, no rounding.
+macro_rules! integer_measure {
+    ($($t:ty),*) => {$(
+        impl Measure for $t {
+            fn of_trace(size: u64, _weight: Option<f64>) -> (Self, Self) {
+                (size as $t, 1)
+            }
+            fn total_cmp(&self, other: &Self) -> Ordering {
+                self.cmp(other)
+            }
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
 }
 
-impl Measure for i128 {
-    fn of_trace(size: u64, _weight: Option<f64>) -> (Self, Self) {
-        (size as i128, 1)
-    }
-    fn total_cmp(&self, other: &Self) -> Ordering {
-        self.cmp(other)
-    }
-    fn abs(self) -> Self {
-        i128::abs(self)
-    }
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
-}
+integer_measure!(i64, i128);
 
 impl Measure for f64 {
     fn of_trace(size: u64, weight: Option<f64>) -> (Self, Self) {

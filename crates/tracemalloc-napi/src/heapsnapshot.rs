@@ -1,7 +1,6 @@
 //! Exact mode and `.heapsnapshot` files: V8 heap snapshots streamed, chunk
 //! by chunk, into the engine's parser. Nothing holds the whole JSON.
 
-use napi::bindgen_prelude::Float64Array;
 use napi::Env;
 use napi_derive::napi;
 use tracemalloc_core::heapsnapshot::{HeapSnapshotParser, Limits, ParsedHeap};
@@ -9,7 +8,6 @@ use tracemalloc_core::store::global;
 use tracemalloc_core::Error;
 
 use crate::errors::{check, throw};
-use crate::snapshot::NativeSnapshot;
 
 /// Frames of one object's allocation stack: `[file, line, column, function]`
 /// per frame, most recent first, and the stack's real depth.
@@ -27,7 +25,7 @@ pub struct ObjectTraceback {
     pub total_nframe: u32,
 }
 
-/// A V8 heap snapshot being read: feed it the JSON in chunks, then finish.
+/// A V8 heap snapshot being read: feed it a file, then finish.
 #[napi]
 pub struct HeapSnapshotReader {
     parser: Option<HeapSnapshotParser>,
@@ -51,16 +49,6 @@ impl HeapSnapshotReader {
             parser: Some(HeapSnapshotParser::new(Limits::default())),
             heap: None,
         }
-    }
-
-    /// Feeds the next chunk of the JSON text (any split).
-    #[napi(catch_unwind)]
-    pub fn feed(&mut self, env: Env, chunk: String) -> napi::Result<()> {
-        let p = self
-            .parser
-            .as_mut()
-            .ok_or_else(|| throw(&env, Error::range("the heap snapshot is already finished")))?;
-        check(&env, p.feed(chunk.as_bytes()))
     }
 
     /// Feeds a whole `.heapsnapshot` file, read in 1 MiB chunks (the file is
@@ -103,32 +91,11 @@ impl HeapSnapshotReader {
         Ok(())
     }
 
-    /// True when the snapshot carries allocation stacks (taken while the allocation tracker ran).
-    #[napi(catch_unwind)]
-    pub fn has_allocation_traces(&self, env: Env) -> napi::Result<bool> {
-        Ok(self.heap(&env)?.has_allocation_traces())
-    }
-
-    /// One trace per live object allocated while tracking ran and with a V8
-    /// id above `min_id` (0 for all), in domain `domain`, stacks cut to
-    /// `nframe`, leaving out objects whose kept frames include a file under
-    /// one of `skip_prefixes`.
-    #[napi(catch_unwind)]
-    pub fn to_snapshot(
-        &self,
-        env: Env,
-        domain: u32,
-        nframe: u32,
-        min_id: f64,
-        skip_prefixes: Vec<String>,
-    ) -> napi::Result<NativeSnapshot> {
-        let heap = self.heap(&env)?;
-        let (snap, _) = select(heap, domain, nframe, min_id, &skip_prefixes);
-        Ok(NativeSnapshot::wrap(snap))
-    }
-
-    /// Makes store domain `domain` hold exactly the traces `toSnapshot` would
-    /// give, keyed by their V8 ids. Returns `[added, removed]`.
+    /// Makes store domain `domain` hold exactly this heap's live objects
+    /// allocated while tracking ran and with a V8 id above `min_id` (0 for
+    /// all), keyed by their V8 ids, stacks cut to `nframe`, leaving out
+    /// objects whose most recent frame outside Node's own code is under one
+    /// of `skip_prefixes`. Returns `[added, removed]`.
     #[napi(catch_unwind)]
     pub fn sync_store(
         &self,
@@ -142,14 +109,6 @@ impl HeapSnapshotReader {
         let (snap, ids) = select(heap, domain, nframe, min_id, &skip_prefixes);
         let (added, removed) = global().replace_domain(domain, &snap, &ids);
         Ok(vec![added as u32, removed as u32])
-    }
-
-    /// The V8 ids of the traced objects, in the order of `toSnapshot(.., 0)`.
-    #[napi(catch_unwind)]
-    pub fn traced_ids(&self, env: Env) -> napi::Result<Float64Array> {
-        Ok(Float64Array::new(
-            self.heap(&env)?.traced_ids().iter().map(|&id| id as f64).collect(),
-        ))
     }
 
     /// The allocation stack of the object with V8 id `id`, if it was traced.
@@ -172,17 +131,13 @@ impl HeapSnapshotReader {
         }))
     }
 
-    /// The highest V8 object id in the snapshot: later objects get higher ids.
+    /// `[count, highest id]` of the objects allocated while tracking ran.
+    /// V8 numbers heap objects as snapshots first see them, so the highest
+    /// traced id is a watermark: later objects get higher ids.
     #[napi(catch_unwind)]
-    pub fn max_id(&self, env: Env) -> napi::Result<f64> {
-        Ok(self.heap(&env)?.max_id() as f64)
-    }
-
-    /// Number of nodes and their total self size.
-    #[napi(catch_unwind)]
-    pub fn totals(&self, env: Env) -> napi::Result<Vec<f64>> {
-        let heap = self.heap(&env)?;
-        Ok(vec![heap.node_count() as f64, heap.total_size() as f64])
+    pub fn traced_summary(&self, env: Env) -> napi::Result<Vec<f64>> {
+        let ids = self.heap(&env)?.traced_ids();
+        Ok(vec![ids.len() as f64, ids.iter().copied().max().unwrap_or(0) as f64])
     }
 }
 

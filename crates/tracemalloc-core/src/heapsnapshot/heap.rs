@@ -47,7 +47,6 @@ pub struct HeapTraceback {
 pub struct ParsedHeap {
     pub(crate) node_count: usize,
     pub(crate) total_size: u64,
-    pub(crate) max_id: u64,
     pub(crate) has_trace_field: bool,
     /// Per traced node: V8 id, size (own + backing stores), trace tree index.
     pub(crate) ids: Vec<u64>,
@@ -70,12 +69,6 @@ impl ParsedHeap {
     /// as V8 reports them as nodes of their own).
     pub fn total_size(&self) -> u64 {
         self.total_size
-    }
-
-    /// The highest V8 id of any node. V8 numbers objects as snapshots first
-    /// see them, so objects in a later snapshot with a higher id are newer.
-    pub fn max_id(&self) -> u64 {
-        self.max_id
     }
 
     /// True when the snapshot carries allocation stacks: nodes have a

@@ -69,7 +69,6 @@ pub(crate) struct Builder {
     name: Vec<u32>,
     store: Vec<bool>,
     total_size: u64,
-    max_id: u64,
     edge_sum: u64,
     max_node_name: Option<u32>,
     edges: u64,
@@ -108,7 +107,6 @@ impl Builder {
             meta,
             max_nodes,
             total_size: 0,
-            max_id: 0,
             edge_sum: 0,
             max_node_name: None,
             edges: 0,
@@ -190,7 +188,6 @@ impl Builder {
             None => 0,
         };
         self.max_node_name = self.max_node_name.max(Some(name));
-        self.max_id = self.max_id.max(id);
         self.total_size = self.total_size.saturating_add(size);
         self.edge_sum += u64::from(edges);
         self.size.push(size);
@@ -330,7 +327,6 @@ impl Builder {
         let mut heap = ParsedHeap {
             node_count: self.trace.len(),
             total_size: self.total_size,
-            max_id: self.max_id,
             has_trace_field: self.meta.n_trace.is_some(),
             ids: Vec::new(),
             sizes: Vec::new(),
