@@ -13,6 +13,7 @@ export { Snapshot, type KeyType } from './src/snapshot'
 export type { SnapshotColumns } from './src/columns'
 export { formatSize } from './src/pyformat'
 export type { CaptureInfo } from './src/snapshot'
+export type { SnapshotMeta } from './src/meta'
 export {
   start,
   stop,

@@ -38,12 +38,14 @@ export interface CaptureInfo {
   mode: 'sampled' | 'exact'
   /** Mean bytes between samples, in sampled mode. */
   samplingInterval: number | null
-  /** `process.version` of the traced process. */
-  nodeVersion: string
-  /** Process id of the traced process. */
-  pid: number
-  /** When the snapshot was taken, in ms since the epoch. */
-  time: number
+  /** `process.version` of the traced process, when known. */
+  nodeVersion: string | null
+  /** Process id of the traced process, when known. */
+  pid: number | null
+  /** When the snapshot was taken, in ms since the epoch, when known. */
+  time: number | null
+  /** The file format the traces were first read from (`'heapprofile'`, `'heapsnapshot'`); `null` for a live capture. */
+  origin: string | null
 }
 
 /** Decoded tables, shared by the snapshots that share engine tables. */
@@ -52,7 +54,11 @@ interface TablesRef {
 }
 
 /** Set while {@link Snapshot.wrap} runs the constructor. */
-let wrapping: { native: NativeSnapshot; tables: TablesRef; info: CaptureInfo | null } | undefined
+let wrapping:
+  | { native: NativeSnapshot; tables: TablesRef; info: CaptureInfo | null; extra: Readonly<Record<string, unknown>> }
+  | undefined
+
+const NO_EXTRA: Readonly<Record<string, unknown>> = Object.freeze({})
 
 /**
  * An immutable set of traces: CPython's `Snapshot`. Grouping, diffing and
@@ -63,6 +69,8 @@ export class Snapshot {
   tracebackLimit: number
   /** How the snapshot was captured, or `null` when it was built from data. */
   readonly captureInfo: CaptureInfo | null
+  /** Metadata keys of a loaded file that this version does not know, kept so a dump writes them back. @internal */
+  readonly extraMeta: Readonly<Record<string, unknown>>
   readonly #native: NativeSnapshot
   readonly #tables: TablesRef
   #columns: TraceColumns | undefined
@@ -78,17 +86,25 @@ export class Snapshot {
       this.#native = wrapping.native
       this.#tables = wrapping.tables
       this.captureInfo = wrapping.info
+      this.extraMeta = wrapping.extra
       wrapping = undefined
     } else {
       this.#native = NativeSnapshot.fromColumns(toNative(columnsFromRaw(traces)))
       this.#tables = {}
       this.captureInfo = null
+      this.extraMeta = NO_EXTRA
     }
   }
 
   /** Wraps an engine snapshot; `tables` is shared with snapshots of the same engine tables. @internal */
-  static wrap(native: NativeSnapshot, tracebackLimit: number, tables: TablesRef = {}, info: CaptureInfo | null = null): Snapshot {
-    wrapping = { native, tables, info }
+  static wrap(
+    native: NativeSnapshot,
+    tracebackLimit: number,
+    tables: TablesRef = {},
+    info: CaptureInfo | null = null,
+    extra: Readonly<Record<string, unknown>> = NO_EXTRA,
+  ): Snapshot {
+    wrapping = { native, tables, info, extra }
     try {
       return new Snapshot([], tracebackLimit)
     } finally {
@@ -140,7 +156,7 @@ export class Snapshot {
       throw new TypeError(`filters[${i}] must be a Filter or a DomainFilter, not ${pyTypeName(f)}`)
     })
     const native = this.#native.filterTraces(inputs, WINDOWS)
-    return Snapshot.wrap(native, this.tracebackLimit, this.#tables, this.captureInfo)
+    return Snapshot.wrap(native, this.tracebackLimit, this.#tables, this.captureInfo, this.extraMeta)
   }
 
   /**

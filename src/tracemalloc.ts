@@ -229,6 +229,7 @@ export function takeSnapshot(): Snapshot {
     nodeVersion: process.version,
     pid: process.pid,
     time: Date.now(),
+    origin: null,
   }
   return Snapshot.wrap(storeSnapshot(), t.nframe, undefined, info)
 }

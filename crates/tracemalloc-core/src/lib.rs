@@ -9,7 +9,6 @@
 pub mod error;
 pub mod filter;
 pub mod fnmatch;
-pub mod heapsnapshot;
 pub mod keys;
 pub mod snapshot;
 pub mod stats;

@@ -163,6 +163,36 @@ impl Snapshot {
         ))
     }
 
+    /// Builds a snapshot from parts made by another crate (a file loader, an
+    /// importer), checking what [`Snapshot::from_parts`] trusts: equal column
+    /// lengths, traceback ids that exist in `tables`, sizes below 2^53 and
+    /// finite positive weights. The tables themselves must be well formed,
+    /// which [`Tables`]' interning methods guarantee.
+    pub fn from_checked_parts(
+        tables: Arc<Tables>,
+        domain: Vec<u32>,
+        size: Vec<u64>,
+        traceback: Vec<u32>,
+        weight: Option<Vec<f64>>,
+    ) -> Result<Self> {
+        let n = domain.len();
+        if size.len() != n || traceback.len() != n || weight.as_ref().is_some_and(|w| w.len() != n) {
+            return Err(Error::range("trace columns differ in length"));
+        }
+        check_ids("trace traceback", &traceback, tables.tracebacks().len(), false)?;
+        if let Some((i, s)) = size.iter().enumerate().find(|(_, &s)| s > MAX_SIZE) {
+            return Err(Error::range(format!("trace {i}: size {s} is not below 2^53")));
+        }
+        if let Some(w) = &weight {
+            if let Some((i, v)) = w.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
+                return Err(Error::range(format!(
+                    "trace {i}: weight must be a finite number > 0, got {v}"
+                )));
+            }
+        }
+        Ok(Self::from_parts(tables, domain, size, traceback, weight))
+    }
+
     /// Builds a snapshot from trusted parts (the trace store, the filters).
     pub(crate) fn from_parts(
         tables: Arc<Tables>,

@@ -3,9 +3,9 @@
 
 use napi::Env;
 use napi_derive::napi;
-use tracemalloc_core::heapsnapshot::{HeapSnapshotParser, Limits, ParsedHeap};
 use tracemalloc_core::store::global;
 use tracemalloc_core::Error;
+use tracemalloc_formats::heapsnapshot::{HeapSnapshotParser, Limits, ParsedHeap};
 
 use crate::errors::{check, throw};
 

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::snapshot::{Snapshot, MAX_SIZE};
-use crate::tables::{FrameRec, Tables, TracebackRec, NONE};
+use tracemalloc_core::snapshot::{Snapshot, MAX_SIZE};
+use tracemalloc_core::tables::{FrameRec, Tables, TracebackRec, NONE};
 
 /// A function of the allocation tracker, its strings resolved.
 #[derive(Debug, Clone)]
@@ -156,13 +156,14 @@ impl ParsedHeap {
             }
             traceback.push(tb_of[slot]);
         }
-        Snapshot::from_parts(
+        Snapshot::from_checked_parts(
             Arc::new(tables),
             vec![domain; traceback.len()],
             self.sizes.iter().map(|&s| s.min(MAX_SIZE)).collect(),
             traceback,
             None,
         )
+        .expect("the heap's own tables name every traceback it uses")
     }
 
     /// The allocation stack of the object with V8 id `id` (the id of

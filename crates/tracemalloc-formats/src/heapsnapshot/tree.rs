@@ -6,8 +6,8 @@
 
 use super::lexer::{err_at, is_ws, show, Step};
 use super::meta::TreeLayout;
-use crate::error::Result;
-use crate::tables::NONE;
+use tracemalloc_core::error::Result;
+use tracemalloc_core::tables::NONE;
 
 /// The allocation-stack tree, one entry per node, parents before children.
 #[derive(Debug, Default, Clone)]

@@ -2,8 +2,8 @@
 //! offsets, the outcome of feeding a chunk, and a resumable JSON string
 //! decoder that writes WTF-8.
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::wtf8::push_code_point;
+use tracemalloc_core::error::{Error, ErrorKind, Result};
+use tracemalloc_core::wtf8::push_code_point;
 
 /// A `Format` error about the heap snapshot.
 pub(crate) fn format_err(message: impl std::fmt::Display) -> Error {

@@ -2,7 +2,7 @@
 //! `edges`, `trace_function_infos`), handing out fixed-width records.
 
 use super::lexer::{err_at, is_ws, show, Step};
-use crate::error::Result;
+use tracemalloc_core::error::Result;
 
 /// Receives each complete record of a flat integer array.
 pub(crate) trait RecordSink {

@@ -3,7 +3,7 @@
 
 use super::lexer::{format_err, Step, StrLexer};
 use super::Limits;
-use crate::error::Result;
+use tracemalloc_core::error::Result;
 
 /// Deepest nesting accepted inside the meta object.
 const MAX_DEPTH: usize = 64;

@@ -6,7 +6,7 @@
 //! a malformed skipped section is still reported.
 
 use super::lexer::{err_at, is_ws, show, Step, StrLexer};
-use crate::error::Result;
+use tracemalloc_core::error::Result;
 
 /// Deepest nesting a skipped value may have.
 const MAX_DEPTH: usize = 100_000;

@@ -7,8 +7,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use tracemalloc_core::heapsnapshot::{HeapSnapshotParser, Limits, ParsedHeap};
 use tracemalloc_core::Snapshot;
+use tracemalloc_formats::heapsnapshot::{HeapSnapshotParser, Limits, ParsedHeap};
 
 /// Allocates under the allocation tracker, then streams a heap snapshot
 /// to `process.argv[2]`. An ES module, so V8 names it by a `file://` URL.

@@ -12,8 +12,8 @@ use super::meta::Meta;
 use super::names::script_path;
 use super::strings::StringsParser;
 use super::tree::TraceTree;
-use crate::error::Result;
-use crate::tables::NONE;
+use tracemalloc_core::error::Result;
+use tracemalloc_core::tables::NONE;
 
 /// The name suffix of V8's ArrayBuffer backing-store nodes
 /// ("system / JSArrayBufferData").

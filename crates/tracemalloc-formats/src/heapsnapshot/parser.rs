@@ -10,7 +10,7 @@ use super::skip::Skipper;
 use super::strings::StringsParser;
 use super::tree::TreeParser;
 use super::Limits;
-use crate::error::{Error, Result};
+use tracemalloc_core::error::{Error, Result};
 
 /// Largest `snapshot` meta object accepted, in bytes.
 const META_MAX: usize = 4 << 20;

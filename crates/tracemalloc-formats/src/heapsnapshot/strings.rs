@@ -3,7 +3,7 @@
 //! possible ArrayBuffer backing stores); the rest are validated and dropped.
 
 use super::lexer::{err_at, is_ws, sanitize, show, Step, StrLexer};
-use crate::error::Result;
+use tracemalloc_core::error::Result;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {

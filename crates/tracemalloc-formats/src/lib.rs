@@ -1,0 +1,13 @@
+//! File formats of `tracemalloc` for Node.js, on top of the engine
+//! (`tracemalloc-core`). Every reader treats its input as hostile: counts are
+//! checked against the input's size before anything is allocated, and errors
+//! name what was wrong and where.
+//!
+//! * [`meta`]: a snapshot's metadata (capture mode, interval, origin), shared
+//!   by every format;
+//! * [`heapsnapshot`]: a streaming reader of V8 `.heapsnapshot` JSON.
+
+pub mod heapsnapshot;
+pub mod meta;
+
+pub use meta::{Meta, Mode};
