@@ -5,9 +5,11 @@
 //!
 //! * [`meta`]: a snapshot's metadata (capture mode, interval, origin), shared
 //!   by every format;
-//! * [`heapsnapshot`]: a streaming reader of V8 `.heapsnapshot` JSON.
+//! * [`heapsnapshot`]: a streaming reader of V8 `.heapsnapshot` JSON;
+//! * [`native`]: the native snapshot file format (`snapshot.dump()`).
 
 pub mod heapsnapshot;
 pub mod meta;
+pub mod native;
 
 pub use meta::{Meta, Mode};

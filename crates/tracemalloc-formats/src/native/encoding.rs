@@ -1,0 +1,298 @@
+//! Byte-level encodings of the native format: LEB128 varints, zigzag,
+//! byte planes of narrowed integers, and a bounds-checked cursor whose
+//! errors name the section and the offset where the payload went wrong.
+
+use tracemalloc_core::error::{Error, ErrorKind, Result};
+
+/// A `Format` error (a malformed file), with `message` as is.
+pub(crate) fn format_err(message: impl Into<String>) -> Error {
+    Error {
+        kind: ErrorKind::Format,
+        message: message.into(),
+    }
+}
+
+/// Appends `v` as an unsigned LEB128 varint (7 bits per byte, low first).
+#[inline]
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Maps a signed value to an unsigned one, small magnitudes first
+/// (0, -1, 1, -2, ... become 0, 1, 2, 3, ...).
+#[inline]
+pub(crate) fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+/// Inverse of [`zigzag`].
+#[inline]
+pub(crate) fn unzigzag(v: u64) -> i64 {
+    (v >> 1) as i64 ^ -((v & 1) as i64)
+}
+
+/// Bytes needed to hold `max` (0 for 0).
+pub(crate) fn width_of(max: u64) -> usize {
+    (64 - max.leading_zeros() as usize).div_ceil(8)
+}
+
+/// Appends `values` as `width` byte planes: plane `k` holds byte `k`
+/// (little-endian) of every value, so that similar high bytes sit together
+/// and compress well. `width` must hold the largest value.
+pub(crate) fn put_planes(out: &mut Vec<u8>, values: impl ExactSizeIterator<Item = u64> + Clone, width: usize) {
+    let n = values.len();
+    let base = out.len();
+    out.resize(base + n * width, 0);
+    let planes = &mut out[base..];
+    if width == 0 {
+        return;
+    }
+    for (i, v) in values.enumerate() {
+        let bytes = v.to_le_bytes();
+        for (k, &b) in bytes[..width].iter().enumerate() {
+            planes[k * n + i] = b;
+        }
+    }
+}
+
+/// Reads `n` values of `width` bytes stored as byte planes (see
+/// [`put_planes`]); `planes` must be exactly `n * width` bytes.
+pub(crate) fn get_planes(planes: &[u8], n: usize, width: usize, out: &mut [u64]) {
+    debug_assert_eq!(planes.len(), n * width);
+    debug_assert_eq!(out.len(), n);
+    out.fill(0);
+    for k in 0..width {
+        let plane = &planes[k * n..(k + 1) * n];
+        let shift = 8 * k as u32;
+        for (o, &b) in out.iter_mut().zip(plane) {
+            *o |= u64::from(b) << shift;
+        }
+    }
+}
+
+/// A bounds-checked reader over one section's decompressed payload.
+/// Every error names the section and the payload offset.
+pub(crate) struct Cursor<'a> {
+    section: &'static str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// Reads the payload of section `section`.
+    pub(crate) fn new(section: &'static str, bytes: &'a [u8]) -> Self {
+        Self { section, bytes, pos: 0 }
+    }
+
+    /// An error about the current offset of this section.
+    pub(crate) fn err(&self, what: impl std::fmt::Display) -> Error {
+        format_err(format!(
+            "section '{}', payload offset {}: {what}",
+            self.section, self.pos
+        ))
+    }
+
+    /// Bytes not read yet.
+    pub(crate) fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    /// Reads one byte.
+    pub(crate) fn u8(&mut self, what: &str) -> Result<u8> {
+        let b = *self
+            .bytes
+            .get(self.pos)
+            .ok_or_else(|| self.err(format!("{what}: the payload ends early")))?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    /// Reads `n` bytes.
+    pub(crate) fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
+        if n > self.remaining() {
+            return Err(self.err(format!("{what}: needs {n} bytes, only {} remain", self.remaining())));
+        }
+        let s = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    /// Reads an unsigned LEB128 varint of at most 64 bits.
+    #[inline]
+    pub(crate) fn varint(&mut self, what: &str) -> Result<u64> {
+        let b = self.bytes;
+        let mut v = 0u64;
+        let mut shift = 0u32;
+        let mut p = self.pos;
+        loop {
+            let Some(&byte) = b.get(p) else {
+                return Err(self.err(format!("{what}: the payload ends inside a varint")));
+            };
+            p += 1;
+            if shift == 63 && byte > 1 {
+                return Err(self.err(format!("{what}: varint overflows 64 bits")));
+            }
+            v |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                self.pos = p;
+                return Ok(v);
+            }
+            shift += 7;
+        }
+    }
+
+    /// Reads a varint that must fit a `u32`.
+    #[inline]
+    pub(crate) fn varint_u32(&mut self, what: &str) -> Result<u32> {
+        let start = self.pos;
+        let v = self.varint(what)?;
+        u32::try_from(v).map_err(|_| {
+            self.pos = start;
+            self.err(format!("{what} is {v}, over 2^32-1"))
+        })
+    }
+
+    /// Reads a count of items that each take at least `min_bytes` bytes of
+    /// what remains, and checks it against the payload before the caller
+    /// allocates anything for it.
+    pub(crate) fn count(&mut self, what: &str, min_bytes: usize) -> Result<usize> {
+        let start = self.pos;
+        let n = self.varint(what)?;
+        let room = (self.remaining() / min_bytes.max(1)) as u64;
+        if n > room || n >= u64::from(u32::MAX) {
+            self.pos = start;
+            return Err(self.err(format!(
+                "{what} is {n}, but the {} bytes left can hold at most {room}",
+                self.remaining()
+            )));
+        }
+        Ok(n as usize)
+    }
+
+    /// Checks that the whole payload was read. A file of a later minor
+    /// version may append fields to a section, which this version skips.
+    pub(crate) fn finish(&self, later_minor: bool) -> Result<()> {
+        if self.remaining() != 0 && !later_minor {
+            return Err(self.err(format!("{} unexpected bytes at the end", self.remaining())));
+        }
+        Ok(())
+    }
+}
+
+/// Checks that `bytes` is well-formed WTF-8, the engine's string form:
+/// UTF-8 where lone surrogates are allowed but a surrogate pair must be
+/// written as one 4-byte sequence (so byte order stays code point order).
+pub(crate) fn check_wtf8(bytes: &[u8]) -> std::result::Result<(), usize> {
+    if std::str::from_utf8(bytes).is_ok() {
+        return Ok(());
+    }
+    let mut i = 0;
+    let mut prev_high_surrogate_end = usize::MAX;
+    while i < bytes.len() {
+        let b0 = bytes[i];
+        let (len, min, init) = match b0 {
+            0x00..=0x7f => {
+                i += 1;
+                continue;
+            }
+            0xc2..=0xdf => (2, 0x80, u32::from(b0 & 0x1f)),
+            0xe0..=0xef => (3, 0x800, u32::from(b0 & 0x0f)),
+            0xf0..=0xf4 => (4, 0x10000, u32::from(b0 & 0x07)),
+            _ => return Err(i),
+        };
+        let Some(tail) = bytes.get(i + 1..i + len) else {
+            return Err(i);
+        };
+        if tail.iter().any(|&c| c & 0xc0 != 0x80) {
+            return Err(i);
+        }
+        let cp = tail.iter().fold(init, |acc, &c| (acc << 6) | u32::from(c & 0x3f));
+        if cp < min || cp > 0x10ffff {
+            return Err(i);
+        }
+        if (0xdc00..0xe000).contains(&cp) && prev_high_surrogate_end == i {
+            // A high surrogate followed by a low one must be one 4-byte sequence.
+            return Err(i);
+        }
+        i += len;
+        if (0xd800..0xdc00).contains(&cp) {
+            prev_high_surrogate_end = i;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_round_trip_and_reject_overflow() {
+        let values = [0, 1, 127, 128, 300, u64::from(u32::MAX), u64::MAX];
+        let mut out = Vec::new();
+        for &v in &values {
+            put_varint(&mut out, v);
+        }
+        let mut c = Cursor::new("test", &out);
+        for &v in &values {
+            assert_eq!(c.varint("v").unwrap(), v);
+        }
+        c.finish(false).unwrap();
+        let too_big = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
+        let e = Cursor::new("test", &too_big).varint("v").unwrap_err();
+        assert!(e.message.contains("overflows"), "{e}");
+        let cut = [0x80, 0x80];
+        let e = Cursor::new("test", &cut).varint("v").unwrap_err();
+        assert!(e.message.contains("ends inside a varint"), "{e}");
+    }
+
+    #[test]
+    fn zigzag_round_trips() {
+        for v in [0i64, -1, 1, -2, i64::MIN, i64::MAX, 12345, -12345] {
+            assert_eq!(unzigzag(zigzag(v)), v);
+        }
+        assert_eq!(zigzag(-1), 1);
+        assert_eq!(zigzag(1), 2);
+    }
+
+    #[test]
+    fn planes_round_trip_at_every_width() {
+        let values: Vec<u64> = vec![0, 1, 255, 256, 65_535, 1 << 40, u64::MAX];
+        for width in [width_of(u64::MAX), 8] {
+            let mut out = Vec::new();
+            put_planes(&mut out, values.iter().copied(), width);
+            let mut back = vec![0; values.len()];
+            get_planes(&out, values.len(), width, &mut back);
+            assert_eq!(back, values);
+        }
+        assert_eq!(width_of(0), 0);
+        assert_eq!(width_of(255), 1);
+        assert_eq!(width_of(256), 2);
+        assert_eq!(width_of(65_536), 3);
+    }
+
+    #[test]
+    fn counts_are_checked_against_the_bytes_left() {
+        let mut out = Vec::new();
+        put_varint(&mut out, 1_000_000);
+        out.extend_from_slice(&[0; 10]);
+        let e = Cursor::new("frames", &out).count("frame count", 4).unwrap_err();
+        assert!(e.message.contains("frame count is 1000000"), "{e}");
+        assert!(e.message.contains("section 'frames'"), "{e}");
+    }
+
+    #[test]
+    fn wtf8_accepts_lone_surrogates_and_rejects_split_pairs() {
+        assert!(check_wtf8("plain é 😀".as_bytes()).is_ok());
+        assert!(check_wtf8(&[0xed, 0xa0, 0x80]).is_ok()); // lone U+D800
+        assert!(check_wtf8(&[0xed, 0xb0, 0x80]).is_ok()); // lone U+DC00
+        assert_eq!(check_wtf8(&[b'a', 0xed, 0xa0, 0x80, 0xed, 0xb0, 0x80]), Err(4));
+        assert_eq!(check_wtf8(&[0xc0, 0x80]), Err(0)); // overlong
+        assert_eq!(check_wtf8(&[b'x', 0xe2, 0x82]), Err(1)); // cut short
+        assert_eq!(check_wtf8(&[0xf4, 0x90, 0x80, 0x80]), Err(0)); // above U+10FFFF
+    }
+}
