@@ -43,18 +43,14 @@ pub(crate) fn width_of(max: u64) -> usize {
 /// Appends `values` as `width` byte planes: plane `k` holds byte `k`
 /// (little-endian) of every value, so that similar high bytes sit together
 /// and compress well. `width` must hold the largest value.
-pub(crate) fn put_planes(out: &mut Vec<u8>, values: impl ExactSizeIterator<Item = u64> + Clone, width: usize) {
+pub(crate) fn put_planes(out: &mut Vec<u8>, values: &[u64], width: usize) {
     let n = values.len();
     let base = out.len();
     out.resize(base + n * width, 0);
-    let planes = &mut out[base..];
-    if width == 0 {
-        return;
-    }
-    for (i, v) in values.enumerate() {
-        let bytes = v.to_le_bytes();
-        for (k, &b) in bytes[..width].iter().enumerate() {
-            planes[k * n + i] = b;
+    for (k, plane) in out[base..].chunks_exact_mut(n.max(1)).take(width).enumerate() {
+        let shift = 8 * k as u32;
+        for (o, &v) in plane.iter_mut().zip(values) {
+            *o = (v >> shift) as u8;
         }
     }
 }
@@ -264,7 +260,7 @@ mod tests {
         let values: Vec<u64> = vec![0, 1, 255, 256, 65_535, 1 << 40, u64::MAX];
         for width in [width_of(u64::MAX), 8] {
             let mut out = Vec::new();
-            put_planes(&mut out, values.iter().copied(), width);
+            put_planes(&mut out, &values, width);
             let mut back = vec![0; values.len()];
             get_planes(&out, values.len(), width, &mut back);
             assert_eq!(back, values);

@@ -1,10 +1,8 @@
-//! How a snapshot is laid out in a file: traces grouped by traceback (then
-//! domain) with an O(n) counting sort, so that traceback and domain
-//! collapse into runs; and the tables pruned to what the traces use,
+//! How a snapshot is laid out in a file: traces grouped by traceback with
+//! an O(n) counting sort, so that traceback and domain collapse into runs; and the tables pruned to what the traces use,
 //! renumbered in order of first use, so that a snapshot of a long-running
 //! process does not carry every traceback its store ever interned.
 
-use rustc_hash::FxHashMap;
 use tracemalloc_core::{Snapshot, Tables, NONE};
 
 /// One run of consecutive traces (in file order) with the same traceback
@@ -40,106 +38,99 @@ pub struct Pruned {
 
 /// A snapshot's traces in file order, and the tables they use.
 pub struct Layout {
-    /// Index of each trace of the snapshot, in file order.
-    pub order: Vec<u32>,
-    /// Runs covering `order`.
+    /// Runs of traces with the same traceback and domain, in file order.
     pub runs: Vec<Run>,
+    /// Size of each trace, in file order.
+    pub sizes: Vec<u64>,
+    /// The largest size.
+    pub max_size: u64,
+    /// Weight of each trace, in file order, when the snapshot has weights.
+    pub weights: Option<Vec<f64>>,
     /// Tables pruned to the traces' tracebacks.
     pub pruned: Pruned,
 }
 
-/// Stable counting sort of `items` by `key(item) < buckets`, from counts
-/// already made (`counts[k]` items have key `k`).
-fn counting_sort(items: impl Iterator<Item = u32>, key: impl Fn(u32) -> usize, counts: &[u32], n: usize) -> Vec<u32> {
-    let mut next = Vec::with_capacity(counts.len());
-    let mut acc = 0u32;
-    for &c in counts {
-        next.push(acc);
-        acc += c;
-    }
-    let mut out = vec![0u32; n];
-    for i in items {
-        let slot = &mut next[key(i)];
-        out[*slot as usize] = i;
-        *slot += 1;
-    }
-    out
-}
-
-/// Groups the traces of `snap` by traceback then domain, keeping their
-/// relative order inside a group, in O(traces + tracebacks + domains).
+/// Groups the traces of `snap` by traceback with one stable counting sort
+/// (O(traces + tracebacks), no comparisons), and run-length encodes
+/// traceback and domain. Inside a group, traces keep their relative order;
+/// a live snapshot lists traces by domain, so its groups come out sorted by
+/// domain too.
 pub fn layout(snap: &Snapshot) -> Layout {
     let n = snap.len();
     assert!(n < u32::MAX as usize, "a snapshot file holds fewer than 2^32-1 traces");
-    let (tbs, doms) = (snap.tracebacks(), snap.domains());
+    let (tbs, doms, sizes, weights) = (snap.tracebacks(), snap.domains(), snap.sizes(), snap.weights());
     let t = snap.tables();
-    let mut tb_counts = vec![0u32; t.tracebacks().len()];
-    for &tb in tbs {
-        tb_counts[tb as usize] += 1;
+    let mut next = vec![0u32; t.tracebacks().len()];
+    let mut max_size = 0u64;
+    for (&tb, &s) in tbs.iter().zip(sizes) {
+        next[tb as usize] += 1;
+        max_size = max_size.max(s);
     }
-    // Least significant key first: domain (only when there are several), then traceback.
-    let by_domain: Option<Vec<u32>> = domain_ranks(doms)
-        .map(|(ranks, counts)| counting_sort(0..n as u32, |i| ranks[i as usize] as usize, &counts, n));
-    let order = match by_domain {
-        Some(first) => counting_sort(first.into_iter(), |i| tbs[i as usize] as usize, &tb_counts, n),
-        None => counting_sort(0..n as u32, |i| tbs[i as usize] as usize, &tb_counts, n),
-    };
-    let mut tb_map = vec![NONE; tb_counts.len()];
+    // Turn counts into each group's first slot, keeping the used tracebacks
+    // (ascending ids) and their group lengths.
     let mut used = Vec::new();
-    for (old, &c) in tb_counts.iter().enumerate() {
+    let mut lens = Vec::new();
+    let mut acc = 0u32;
+    for (old, slot) in next.iter_mut().enumerate() {
+        let c = *slot;
         if c > 0 {
-            tb_map[old] = used.len() as u32;
             used.push(old as u32);
+            lens.push(c);
+        }
+        *slot = acc;
+        acc += c;
+    }
+    let one_domain = doms.first().is_none_or(|&d| doms.iter().all(|&x| x == d));
+    let mut out_sizes = vec![0u64; n];
+    let mut out_doms = if one_domain { Vec::new() } else { vec![0u32; n] };
+    let mut out_weights = weights.map(|_| vec![0f64; n]);
+    for i in 0..n {
+        let slot = &mut next[tbs[i] as usize];
+        let pos = *slot as usize;
+        *slot += 1;
+        out_sizes[pos] = sizes[i];
+        if !one_domain {
+            out_doms[pos] = doms[i];
+        }
+        if let (Some(o), Some(w)) = (out_weights.as_mut(), weights) {
+            o[pos] = w[i];
         }
     }
-    let mut runs: Vec<Run> = Vec::new();
-    for &i in &order {
-        let (tb, dom) = (tb_map[tbs[i as usize] as usize], doms[i as usize]);
-        match runs.last_mut() {
-            Some(r) if r.traceback == tb && r.domain == dom => r.len += 1,
-            _ => runs.push(Run {
-                traceback: tb,
-                domain: dom,
-                len: 1,
-            }),
+    drop(next);
+    let mut runs: Vec<Run> = Vec::with_capacity(used.len());
+    let mut start = 0usize;
+    for (new_tb, &len) in lens.iter().enumerate() {
+        let end = start + len as usize;
+        if one_domain {
+            runs.push(Run {
+                traceback: new_tb as u32,
+                domain: doms[0],
+                len,
+            });
+        } else {
+            let mut k = start;
+            while k < end {
+                let d = out_doms[k];
+                let run_start = k;
+                while k < end && out_doms[k] == d {
+                    k += 1;
+                }
+                runs.push(Run {
+                    traceback: new_tb as u32,
+                    domain: d,
+                    len: (k - run_start) as u32,
+                });
+            }
         }
+        start = end;
     }
     Layout {
-        order,
         runs,
+        sizes: out_sizes,
+        max_size,
+        weights: out_weights,
         pruned: prune(t, used),
     }
-}
-
-/// Dense ranks of the domains in ascending order, and how many traces each
-/// holds; `None` when every trace has the same domain.
-fn domain_ranks(doms: &[u32]) -> Option<(Vec<u32>, Vec<u32>)> {
-    let first = *doms.first()?;
-    if doms.iter().all(|&d| d == first) {
-        return None;
-    }
-    let mut distinct: FxHashMap<u32, u32> = FxHashMap::default();
-    for &d in doms {
-        distinct.entry(d).or_insert(0);
-    }
-    let mut sorted: Vec<u32> = distinct.keys().copied().collect();
-    sorted.sort_unstable();
-    for (rank, d) in sorted.iter().enumerate() {
-        distinct.insert(*d, rank as u32);
-    }
-    let mut counts = vec![0u32; sorted.len()];
-    let mut last = (first, distinct[&first]);
-    let ranks = doms
-        .iter()
-        .map(|&d| {
-            if d != last.0 {
-                last = (d, distinct[&d]);
-            }
-            counts[last.1 as usize] += 1;
-            last.1
-        })
-        .collect();
-    Some((ranks, counts))
 }
 
 /// Keeps the tracebacks `used` (old ids, ascending) and what they reach,

@@ -8,7 +8,7 @@
 
 use rustc_hash::FxHashMap;
 use tracemalloc_core::snapshot::MAX_SIZE;
-use tracemalloc_core::{FrameRec, Result, Snapshot, Tables, TracebackRec, NONE};
+use tracemalloc_core::{FrameRec, Result, Tables, TracebackRec, NONE};
 
 use super::encoding::{check_wtf8, get_planes, put_planes, put_varint, unzigzag, width_of, zigzag, Cursor};
 use super::layout::{Layout, Run};
@@ -17,6 +17,11 @@ use super::layout::{Layout, Run};
 const WEIGHTS_DICTIONARY: u8 = 0;
 /// Weights encoded as 8 byte planes of their IEEE-754 bits.
 const WEIGHTS_PLANES: u8 = 1;
+/// Weights that are all integers, encoded as narrowed byte planes.
+const WEIGHTS_INTEGERS: u8 = 2;
+/// Largest weight stored as an integer: 2^53, so that every integer below
+/// it is exact as an f64.
+const MAX_INTEGER_WEIGHT: f64 = 9_007_199_254_740_992.0;
 
 // ---------------------------------------------------------------- writing
 
@@ -118,42 +123,58 @@ pub fn put_runs(l: &Layout) -> Vec<u8> {
 
 /// `trace sizes`: trace count, a width byte `w` (1 to 8: the bytes of the
 /// largest size), then `w` byte planes of one byte per trace, in file order.
-pub fn put_sizes(snap: &Snapshot, l: &Layout) -> Vec<u8> {
-    let sizes = snap.sizes();
-    let width = width_of(sizes.iter().copied().max().unwrap_or(0)).max(1);
-    let mut out = Vec::with_capacity(10 + sizes.len() * width);
-    put_varint(&mut out, sizes.len() as u64);
+pub fn put_sizes(l: &Layout) -> Vec<u8> {
+    let width = width_of(l.max_size).max(1);
+    let mut out = Vec::with_capacity(11 + l.sizes.len() * width);
+    put_varint(&mut out, l.sizes.len() as u64);
     out.push(width as u8);
-    put_planes(&mut out, l.order.iter().map(|&i| sizes[i as usize]), width);
+    put_planes(&mut out, &l.sizes, width);
     out
 }
 
 /// `trace weights` (only for snapshots with weights): trace count, an
-/// encoding byte, then either (0) a dictionary: its size `d`, `d` f64
-/// little-endian, a width byte `w`, and `w` byte planes of each trace's
-/// index into the dictionary; or (1) 8 byte planes of each weight's bits.
-pub fn put_weights(weights: &[f64], l: &Layout) -> Vec<u8> {
+/// encoding byte, then
+/// * 2 (integers, what sampled captures hold): a width byte `w` and `w`
+///   byte planes of each weight as an integer;
+/// * 0 (a dictionary, for few distinct values): its size `d`, `d` f64
+///   little-endian, a width byte `w`, and `w` byte planes of each trace's
+///   index into the dictionary;
+/// * 1 (anything else): 8 byte planes of each weight's IEEE-754 bits.
+pub fn put_weights(weights: &[f64]) -> Vec<u8> {
     let n = weights.len();
     let mut out = Vec::new();
     put_varint(&mut out, n as u64);
-    let mut dict: FxHashMap<u64, u32> = FxHashMap::default();
+    if weights.iter().all(|&w| w.fract() == 0.0 && w <= MAX_INTEGER_WEIGHT) {
+        let ints: Vec<u64> = weights.iter().map(|&w| w as u64).collect();
+        let width = width_of(ints.iter().copied().max().unwrap_or(0)).max(1);
+        out.push(WEIGHTS_INTEGERS);
+        out.push(width as u8);
+        put_planes(&mut out, &ints, width);
+        return out;
+    }
+    let mut dict: FxHashMap<u64, u64> = FxHashMap::default();
     let mut values: Vec<f64> = Vec::new();
     let limit = (n / 4).max(16);
     let mut index = Vec::with_capacity(n);
-    for &i in &l.order {
-        let w = weights[i as usize];
-        let id = *dict.entry(w.to_bits()).or_insert_with(|| {
-            values.push(w);
-            values.len() as u32 - 1
-        });
-        if values.len() > limit {
-            break;
+    let mut last = (f64::NAN.to_bits(), 0);
+    for &w in weights {
+        let bits = w.to_bits();
+        if bits != last.0 {
+            let id = *dict.entry(bits).or_insert_with(|| {
+                values.push(w);
+                values.len() as u64 - 1
+            });
+            last = (bits, id);
+            if values.len() > limit {
+                break;
+            }
         }
-        index.push(u64::from(id));
+        index.push(last.1);
     }
     if values.len() > limit {
+        let bits: Vec<u64> = weights.iter().map(|w| w.to_bits()).collect();
         out.push(WEIGHTS_PLANES);
-        put_planes(&mut out, l.order.iter().map(|&i| weights[i as usize].to_bits()), 8);
+        put_planes(&mut out, &bits, 8);
         return out;
     }
     out.push(WEIGHTS_DICTIONARY);
@@ -163,7 +184,7 @@ pub fn put_weights(weights: &[f64], l: &Layout) -> Vec<u8> {
     }
     let width = width_of(values.len() as u64 - 1).max(1);
     out.push(width as u8);
-    put_planes(&mut out, index.into_iter(), width);
+    put_planes(&mut out, &index, width);
     out
 }
 
@@ -443,7 +464,27 @@ pub fn get_weights(payload: &[u8], n: usize, later_minor: bool) -> Result<Vec<f6
             }
             out
         }
-        other => return Err(c.err(format!("weight encoding {other} is unknown (0 dictionary, 1 planes)"))),
+        WEIGHTS_INTEGERS => {
+            let width = c.u8("weight width")? as usize;
+            if !(1..=7).contains(&width) || n.checked_mul(width).is_none_or(|need| need > c.remaining()) {
+                return Err(c.err(format!(
+                    "{n} integer weights of width {width} do not fit in the {} bytes left",
+                    c.remaining()
+                )));
+            }
+            let mut ints = vec![0u64; n];
+            get_planes(c.take(n * width, "weight planes")?, n, width, &mut ints);
+            let out: Vec<f64> = ints.into_iter().map(|w| w as f64).collect();
+            for (i, &w) in out.iter().enumerate() {
+                check(&c, i, w)?;
+            }
+            out
+        }
+        other => {
+            return Err(c.err(format!(
+                "weight encoding {other} is unknown (0 dictionary, 1 planes, 2 integers)"
+            )))
+        }
     };
     c.finish(later_minor)?;
     Ok(weights)
