@@ -40,34 +40,65 @@ pub(crate) fn width_of(max: u64) -> usize {
     (64 - max.leading_zeros() as usize).div_ceil(8)
 }
 
-/// Appends `values` as `width` byte planes: plane `k` holds byte `k`
-/// (little-endian) of every value, so that similar high bytes sit together
-/// and compress well. `width` must hold the largest value.
-pub(crate) fn put_planes(out: &mut Vec<u8>, values: &[u64], width: usize) {
-    let n = values.len();
+/// Appends `width` byte planes of `values.len()` bytes each: plane `k`
+/// holds byte `k` (little-endian) of every value, value `i` at position
+/// `slot[i]`, so that similar high bytes sit together and compress well.
+/// `width` must hold the largest value; `slot` must be a permutation.
+pub(crate) fn put_planes(out: &mut Vec<u8>, values: impl Iterator<Item = u64>, slot: &[u32], width: usize) {
+    let n = slot.len();
     let base = out.len();
     out.resize(base + n * width, 0);
-    for (k, plane) in out[base..].chunks_exact_mut(n.max(1)).take(width).enumerate() {
-        let shift = 8 * k as u32;
-        for (o, &v) in plane.iter_mut().zip(values) {
-            *o = (v >> shift) as u8;
+    let planes = &mut out[base..];
+    match width {
+        0 => {}
+        1 => scatter::<1>(planes, values, slot),
+        2 => scatter::<2>(planes, values, slot),
+        3 => scatter::<3>(planes, values, slot),
+        4 => scatter::<4>(planes, values, slot),
+        5 => scatter::<5>(planes, values, slot),
+        6 => scatter::<6>(planes, values, slot),
+        7 => scatter::<7>(planes, values, slot),
+        _ => scatter::<8>(planes, values, slot),
+    }
+}
+
+fn scatter<const W: usize>(planes: &mut [u8], values: impl Iterator<Item = u64>, slot: &[u32]) {
+    let n = slot.len();
+    for (v, &s) in values.zip(slot) {
+        let bytes = v.to_le_bytes();
+        for (k, &b) in bytes[..W].iter().enumerate() {
+            planes[k * n + s as usize] = b;
         }
     }
 }
 
-/// Reads `n` values of `width` bytes stored as byte planes (see
-/// [`put_planes`]); `planes` must be exactly `n * width` bytes.
-pub(crate) fn get_planes(planes: &[u8], n: usize, width: usize, out: &mut [u64]) {
+/// Reads `n` values of `width` bytes (1 to 8) stored as byte planes (see
+/// [`put_planes`]), in file order; `planes` must be exactly `n * width` bytes.
+pub(crate) fn get_planes<T>(planes: &[u8], n: usize, width: usize, f: impl Fn(u64) -> T) -> Vec<T> {
     debug_assert_eq!(planes.len(), n * width);
-    debug_assert_eq!(out.len(), n);
-    out.fill(0);
-    for k in 0..width {
-        let plane = &planes[k * n..(k + 1) * n];
-        let shift = 8 * k as u32;
-        for (o, &b) in out.iter_mut().zip(plane) {
-            *o |= u64::from(b) << shift;
-        }
+    match width {
+        1 => gather::<1, T>(planes, n, f),
+        2 => gather::<2, T>(planes, n, f),
+        3 => gather::<3, T>(planes, n, f),
+        4 => gather::<4, T>(planes, n, f),
+        5 => gather::<5, T>(planes, n, f),
+        6 => gather::<6, T>(planes, n, f),
+        7 => gather::<7, T>(planes, n, f),
+        _ => gather::<8, T>(planes, n, f),
     }
+}
+
+fn gather<const W: usize, T>(planes: &[u8], n: usize, f: impl Fn(u64) -> T) -> Vec<T> {
+    let p: [&[u8]; W] = std::array::from_fn(|k| &planes[k * n..(k + 1) * n]);
+    (0..n)
+        .map(|i| {
+            let mut v = 0u64;
+            for (k, plane) in p.iter().enumerate() {
+                v |= u64::from(plane[i]) << (8 * k);
+            }
+            f(v)
+        })
+        .collect()
 }
 
 /// A bounds-checked reader over one section's decompressed payload.
@@ -257,13 +288,20 @@ mod tests {
 
     #[test]
     fn planes_round_trip_at_every_width() {
-        let values: Vec<u64> = vec![0, 1, 255, 256, 65_535, 1 << 40, u64::MAX];
-        for width in [width_of(u64::MAX), 8] {
-            let mut out = Vec::new();
-            put_planes(&mut out, &values, width);
-            let mut back = vec![0; values.len()];
-            get_planes(&out, values.len(), width, &mut back);
-            assert_eq!(back, values);
+        let values: Vec<u64> = vec![0, 1, 255, 256, 65_535, 1 << 40, u64::MAX >> 8, u64::MAX];
+        let slot: Vec<u32> = vec![7, 6, 5, 4, 3, 2, 1, 0];
+        for width in 1..=8 {
+            let mask = if width == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * width)) - 1
+            };
+            let mut out = vec![0xaa];
+            put_planes(&mut out, values.iter().copied(), &slot, width);
+            assert_eq!(out.len(), 1 + 8 * width);
+            let back = get_planes(&out[1..], values.len(), width, |v| v);
+            let want: Vec<u64> = values.iter().rev().map(|v| v & mask).collect();
+            assert_eq!(back, want, "width {width}");
         }
         assert_eq!(width_of(0), 0);
         assert_eq!(width_of(255), 1);

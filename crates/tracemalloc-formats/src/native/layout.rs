@@ -36,16 +36,14 @@ pub struct Pruned {
     pub seq_map: Vec<u32>,
 }
 
-/// A snapshot's traces in file order, and the tables they use.
+/// Where each trace of a snapshot goes in the file, and the tables they use.
 pub struct Layout {
+    /// File position of each trace of the snapshot (a permutation).
+    pub slot: Vec<u32>,
     /// Runs of traces with the same traceback and domain, in file order.
     pub runs: Vec<Run>,
-    /// Size of each trace, in file order.
-    pub sizes: Vec<u64>,
     /// The largest size.
     pub max_size: u64,
-    /// Weight of each trace, in file order, when the snapshot has weights.
-    pub weights: Option<Vec<f64>>,
     /// Tables pruned to the traces' tracebacks.
     pub pruned: Pruned,
 }
@@ -58,7 +56,7 @@ pub struct Layout {
 pub fn layout(snap: &Snapshot) -> Layout {
     let n = snap.len();
     assert!(n < u32::MAX as usize, "a snapshot file holds fewer than 2^32-1 traces");
-    let (tbs, doms, sizes, weights) = (snap.tracebacks(), snap.domains(), snap.sizes(), snap.weights());
+    let (tbs, doms, sizes) = (snap.tracebacks(), snap.domains(), snap.sizes());
     let t = snap.tables();
     let mut next = vec![0u32; t.tracebacks().len()];
     let mut max_size = 0u64;
@@ -80,55 +78,48 @@ pub fn layout(snap: &Snapshot) -> Layout {
         *slot = acc;
         acc += c;
     }
-    let one_domain = doms.first().is_none_or(|&d| doms.iter().all(|&x| x == d));
-    let mut out_sizes = vec![0u64; n];
-    let mut out_doms = if one_domain { Vec::new() } else { vec![0u32; n] };
-    let mut out_weights = weights.map(|_| vec![0f64; n]);
-    for i in 0..n {
-        let slot = &mut next[tbs[i] as usize];
-        let pos = *slot as usize;
-        *slot += 1;
-        out_sizes[pos] = sizes[i];
-        if !one_domain {
-            out_doms[pos] = doms[i];
-        }
-        if let (Some(o), Some(w)) = (out_weights.as_mut(), weights) {
-            o[pos] = w[i];
-        }
-    }
+    let slot: Vec<u32> = tbs
+        .iter()
+        .map(|&tb| {
+            let s = &mut next[tb as usize];
+            *s += 1;
+            *s - 1
+        })
+        .collect();
     drop(next);
+    let one_domain = doms.first().is_none_or(|&d| doms.iter().all(|&x| x == d));
     let mut runs: Vec<Run> = Vec::with_capacity(used.len());
-    let mut start = 0usize;
-    for (new_tb, &len) in lens.iter().enumerate() {
-        let end = start + len as usize;
-        if one_domain {
-            runs.push(Run {
-                traceback: new_tb as u32,
-                domain: doms[0],
-                len,
-            });
-        } else {
-            let mut k = start;
+    if one_domain {
+        runs.extend(lens.iter().enumerate().map(|(tb, &len)| Run {
+            traceback: tb as u32,
+            domain: doms[0],
+            len,
+        }));
+    } else {
+        let mut placed = vec![0u32; n];
+        for (&s, &d) in slot.iter().zip(doms) {
+            placed[s as usize] = d;
+        }
+        let mut k = 0usize;
+        for (tb, &len) in lens.iter().enumerate() {
+            let end = k + len as usize;
             while k < end {
-                let d = out_doms[k];
-                let run_start = k;
-                while k < end && out_doms[k] == d {
+                let (d, start) = (placed[k], k);
+                while k < end && placed[k] == d {
                     k += 1;
                 }
                 runs.push(Run {
-                    traceback: new_tb as u32,
+                    traceback: tb as u32,
                     domain: d,
-                    len: (k - run_start) as u32,
+                    len: (k - start) as u32,
                 });
             }
         }
-        start = end;
     }
     Layout {
+        slot,
         runs,
-        sizes: out_sizes,
         max_size,
-        weights: out_weights,
         pruned: prune(t, used),
     }
 }

@@ -123,12 +123,12 @@ pub fn put_runs(l: &Layout) -> Vec<u8> {
 
 /// `trace sizes`: trace count, a width byte `w` (1 to 8: the bytes of the
 /// largest size), then `w` byte planes of one byte per trace, in file order.
-pub fn put_sizes(l: &Layout) -> Vec<u8> {
+pub fn put_sizes(sizes: &[u64], l: &Layout) -> Vec<u8> {
     let width = width_of(l.max_size).max(1);
-    let mut out = Vec::with_capacity(11 + l.sizes.len() * width);
-    put_varint(&mut out, l.sizes.len() as u64);
+    let mut out = Vec::with_capacity(11 + sizes.len() * width);
+    put_varint(&mut out, sizes.len() as u64);
     out.push(width as u8);
-    put_planes(&mut out, &l.sizes, width);
+    put_planes(&mut out, sizes.iter().copied(), &l.slot, width);
     out
 }
 
@@ -140,18 +140,25 @@ pub fn put_sizes(l: &Layout) -> Vec<u8> {
 ///   little-endian, a width byte `w`, and `w` byte planes of each trace's
 ///   index into the dictionary;
 /// * 1 (anything else): 8 byte planes of each weight's IEEE-754 bits.
-pub fn put_weights(weights: &[f64]) -> Vec<u8> {
+pub fn put_weights(weights: &[f64], l: &Layout) -> Vec<u8> {
     let n = weights.len();
     let mut out = Vec::new();
     put_varint(&mut out, n as u64);
-    if weights.iter().all(|&w| w.fract() == 0.0 && w <= MAX_INTEGER_WEIGHT) {
-        let ints: Vec<u64> = weights.iter().map(|&w| w as u64).collect();
-        let width = width_of(ints.iter().copied().max().unwrap_or(0)).max(1);
+    let integers = weights.iter().try_fold(0f64, |max, &w| {
+        (w.fract() == 0.0 && w <= MAX_INTEGER_WEIGHT).then_some(max.max(w))
+    });
+    if let Some(max) = integers {
+        let width = width_of(max as u64).max(1);
         out.push(WEIGHTS_INTEGERS);
         out.push(width as u8);
-        put_planes(&mut out, &ints, width);
+        put_planes(&mut out, weights.iter().map(|&w| w as u64), &l.slot, width);
         return out;
     }
+    let mut in_order = vec![0f64; n];
+    for (&w, &s) in weights.iter().zip(&l.slot) {
+        in_order[s as usize] = w;
+    }
+    let weights = &in_order[..];
     let mut dict: FxHashMap<u64, u64> = FxHashMap::default();
     let mut values: Vec<f64> = Vec::new();
     let limit = (n / 4).max(16);
@@ -172,9 +179,9 @@ pub fn put_weights(weights: &[f64]) -> Vec<u8> {
         index.push(last.1);
     }
     if values.len() > limit {
-        let bits: Vec<u64> = weights.iter().map(|w| w.to_bits()).collect();
+        let identity: Vec<u32> = (0..n as u32).collect();
         out.push(WEIGHTS_PLANES);
-        put_planes(&mut out, &bits, 8);
+        put_planes(&mut out, weights.iter().map(|w| w.to_bits()), &identity, 8);
         return out;
     }
     out.push(WEIGHTS_DICTIONARY);
@@ -184,7 +191,8 @@ pub fn put_weights(weights: &[f64]) -> Vec<u8> {
     }
     let width = width_of(values.len() as u64 - 1).max(1);
     out.push(width as u8);
-    put_planes(&mut out, &index, width);
+    let identity: Vec<u32> = (0..n as u32).collect();
+    put_planes(&mut out, index.into_iter(), &identity, width);
     out
 }
 
@@ -352,11 +360,11 @@ pub fn get_sizes(payload: &[u8], max_traces: u64, later_minor: bool) -> Result<V
         )));
     }
     let n = n as usize;
-    let planes = c.take(n * width, "size planes")?;
-    let mut sizes = vec![0u64; n];
-    get_planes(planes, n, width, &mut sizes);
-    if let Some((i, s)) = sizes.iter().enumerate().find(|(_, &s)| s > MAX_SIZE) {
-        return Err(c.err(format!("trace {i} (in file order) has size {s}, not below 2^53")));
+    let sizes = get_planes(c.take(n * width, "size planes")?, n, width, |v| v);
+    if width >= 7 {
+        if let Some((i, s)) = sizes.iter().enumerate().find(|(_, &s)| s > MAX_SIZE) {
+            return Err(c.err(format!("trace {i} (in file order) has size {s}, not below 2^53")));
+        }
     }
     c.finish(later_minor)?;
     Ok(sizes)
@@ -441,8 +449,7 @@ pub fn get_weights(payload: &[u8], n: usize, later_minor: bool) -> Result<Vec<f6
                     c.remaining()
                 )));
             }
-            let mut index = vec![0u64; n];
-            get_planes(c.take(n * width, "index planes")?, n, width, &mut index);
+            let index = get_planes(c.take(n * width, "index planes")?, n, width, |v| v);
             let mut out = Vec::with_capacity(n);
             for (i, &k) in index.iter().enumerate() {
                 let w = *values
@@ -456,9 +463,7 @@ pub fn get_weights(payload: &[u8], n: usize, later_minor: bool) -> Result<Vec<f6
             if n.checked_mul(8).is_none_or(|need| need > c.remaining()) {
                 return Err(c.err(format!("{n} weights do not fit in the {} bytes left", c.remaining())));
             }
-            let mut bits = vec![0u64; n];
-            get_planes(c.take(n * 8, "weight planes")?, n, 8, &mut bits);
-            let out: Vec<f64> = bits.into_iter().map(f64::from_bits).collect();
+            let out = get_planes(c.take(n * 8, "weight planes")?, n, 8, f64::from_bits);
             for (i, &w) in out.iter().enumerate() {
                 check(&c, i, w)?;
             }
@@ -472,11 +477,9 @@ pub fn get_weights(payload: &[u8], n: usize, later_minor: bool) -> Result<Vec<f6
                     c.remaining()
                 )));
             }
-            let mut ints = vec![0u64; n];
-            get_planes(c.take(n * width, "weight planes")?, n, width, &mut ints);
-            let out: Vec<f64> = ints.into_iter().map(|w| w as f64).collect();
-            for (i, &w) in out.iter().enumerate() {
-                check(&c, i, w)?;
+            let out = get_planes(c.take(n * width, "weight planes")?, n, width, |w| w as f64);
+            if let Some(i) = out.iter().position(|&w| w == 0.0) {
+                check(&c, i, 0.0)?;
             }
             out
         }

@@ -537,8 +537,10 @@ fn absurd_counts_are_refused_before_allocating() {
     }
     let e = err_of(&with_section(&bytes, SectionId::TraceSizes, huge(&[4, 0, 0, 0])));
     assert!(e.contains("traces of 4 bytes do not fit"), "{e}");
-    let mut limits = Limits::default();
-    limits.max_traces = 3;
+    let limits = Limits {
+        max_traces: 3,
+        ..Limits::default()
+    };
     let e = match from_bytes(&bytes, &limits) {
         Err(e) => e.message,
         Ok(_) => panic!("over the trace limit"),

@@ -75,8 +75,8 @@ pub fn encode(snap: &Snapshot, meta: &Meta) -> Encoded {
                 SectionId::Sequences => put_sequences(t, &l),
                 SectionId::Tracebacks => put_tracebacks(t, &l),
                 SectionId::TraceRuns => put_runs(&l),
-                SectionId::TraceSizes => put_sizes(&l),
-                SectionId::TraceWeights => put_weights(l.weights.as_deref().unwrap_or_default()),
+                SectionId::TraceSizes => put_sizes(snap.sizes(), &l),
+                SectionId::TraceWeights => put_weights(snap.weights().unwrap_or_default(), &l),
             };
             (s as u32, bytes)
         })
