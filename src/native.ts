@@ -5,7 +5,14 @@
  */
 export {
   HeapSnapshotReader,
+  LoadedSnapshot,
   NativeSnapshot,
+  snapshotDump,
+  snapshotDumpAsync,
+  snapshotFromBuffer,
+  snapshotLoad,
+  snapshotLoadAsync,
+  snapshotToBuffer,
   storeClear,
   storeClearDomain,
   storeIntern,

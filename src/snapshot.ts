@@ -4,6 +4,15 @@
  */
 import { columnsFromRaw, toNative, type SnapshotColumns } from './columns'
 import { DomainFilter, Filter, WINDOWS } from './filter'
+import {
+  dumpSnapshot,
+  dumpSnapshotAsync,
+  loadSnapshot,
+  loadSnapshotAsync,
+  snapshotBuffer,
+  snapshotFromBytes,
+  type SnapshotPath,
+} from './files/native-format'
 import { NativeSnapshot, type TraceColumns } from './native'
 import { pyRepr, pyTypeName } from './pyformat'
 import { KeyRef, Statistic, StatisticDiff } from './statistic'
@@ -198,6 +207,47 @@ export class Snapshot {
       )
     }
     return out
+  }
+
+  /**
+   * Writes the snapshot to `path` in the native format (`docs/format.md`):
+   * compressed, checksummed, and atomic (a reader of `path` sees the old
+   * file or the new one, never half of one). CPython's `Snapshot.dump`,
+   * without pickle. Metadata ({@link captureInfo}, {@link tracebackLimit})
+   * goes with it.
+   */
+  dump(path: SnapshotPath): void {
+    dumpSnapshot(this, path)
+  }
+
+  /** {@link dump} with the encoding and the write off the JavaScript thread. */
+  dumpAsync(path: SnapshotPath): Promise<void> {
+    return dumpSnapshotAsync(this, path)
+  }
+
+  /**
+   * Reads a snapshot written by {@link dump} (CPython's `Snapshot.load`).
+   * Loading never runs code from the file, and a damaged or foreign file
+   * gets an error naming the file and what is wrong. Traces come back
+   * grouped by traceback, not in their original order.
+   */
+  static load(path: SnapshotPath): Snapshot {
+    return loadSnapshot(path)
+  }
+
+  /** {@link load} with the reading and decoding off the JavaScript thread. */
+  static loadAsync(path: SnapshotPath): Promise<Snapshot> {
+    return loadSnapshotAsync(path)
+  }
+
+  /** The bytes {@link dump} would write, as a `Buffer`. */
+  toBuffer(): Buffer {
+    return snapshotBuffer(this)
+  }
+
+  /** Reads a snapshot from the bytes of a file ({@link toBuffer}'s output). */
+  static fromBuffer(bytes: Uint8Array): Snapshot {
+    return snapshotFromBytes(bytes)
   }
 
   /** Bytes the engine holds for this snapshot: its trace columns and its (shared) tables. */

@@ -5,6 +5,7 @@
 
 pub mod columns;
 mod errors;
+pub mod files;
 pub mod heapsnapshot;
 mod snapshot;
 pub mod store;

@@ -111,6 +111,11 @@ impl NativeSnapshot {
             inner: Arc::new(snapshot),
         }
     }
+
+    /// The engine snapshot, for other modules of the binding (file formats).
+    pub(crate) fn engine(&self) -> &Arc<Snapshot> {
+        &self.inner
+    }
 }
 
 #[napi]
