@@ -68,7 +68,10 @@ fn guarded<T>(f: impl FnOnce() -> tracemalloc_core::Result<T>) -> napi::Result<T
                 .map(String::as_str)
                 .or_else(|| p.downcast_ref::<&str>().copied())
                 .unwrap_or("unknown panic");
-            Err(napi::Error::new(Status::GenericFailure, format!("internal error: {what}")))
+            Err(napi::Error::new(
+                Status::GenericFailure,
+                format!("internal error: {what}"),
+            ))
         }
     }
 }

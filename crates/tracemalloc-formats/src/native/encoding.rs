@@ -189,12 +189,12 @@ impl<'a> Cursor<'a> {
     pub(crate) fn count(&mut self, what: &str, min_bytes: usize) -> Result<usize> {
         let start = self.pos;
         let n = self.varint(what)?;
-        let room = (self.remaining() / min_bytes.max(1)) as u64;
+        let left = self.remaining();
+        let room = (left / min_bytes.max(1)) as u64;
         if n > room || n >= u64::from(u32::MAX) {
             self.pos = start;
             return Err(self.err(format!(
-                "{what} is {n}, but the {} bytes left can hold at most {room}",
-                self.remaining()
+                "{what} is {n}, but the {left} bytes left can hold at most {room}"
             )));
         }
         Ok(n as usize)
