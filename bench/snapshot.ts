@@ -11,12 +11,12 @@ import { join } from 'node:path'
 import { Filter, Snapshot, type SnapshotColumns } from '../index'
 
 const NONE = 0xffffffff
-const TRACES = Number(process.env.BENCH_TRACES ?? 1_400_000)
+export const TRACES = Number(process.env.BENCH_TRACES ?? 1_400_000)
 const OLD_TRACES = Math.round(TRACES * 0.85)
-const LIMIT = 10
+export const LIMIT = 10
 
 /** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -28,7 +28,7 @@ function rng(seed: number): () => number {
 }
 
 /** Shared tables: 3,000 files, 60,000 frames, 50,000 tracebacks 1-10 frames deep. */
-function tables(r: () => number) {
+export function tables(r: () => number) {
   const strings: string[] = []
   for (let i = 0; i < 3000; i++) {
     const pkg = i % 5 === 0 ? `node_modules/pkg${i % 97}/lib` : `src/module${i % 211}`
@@ -55,7 +55,7 @@ function tables(r: () => number) {
 }
 
 /** Trace columns: skewed choice of traceback (a few hot sites), log-uniform sizes. */
-function traces(t: ReturnType<typeof tables>, n: number, seed: number): SnapshotColumns {
+export function traces(t: ReturnType<typeof tables>, n: number, seed: number): SnapshotColumns {
   const r = rng(seed)
   const domain = new Uint32Array(n)
   const size = new Float64Array(n)
@@ -68,7 +68,7 @@ function traces(t: ReturnType<typeof tables>, n: number, seed: number): Snapshot
   return { ...t, domain, size, traceback }
 }
 
-function toJson(c: SnapshotColumns): string {
+export function toJson(c: SnapshotColumns): string {
   const plain = Object.fromEntries(
     Object.entries(c).map(([k, v]) => [k, ArrayBuffer.isView(v) ? Array.from(v as Uint32Array) : v]),
   )
@@ -76,7 +76,7 @@ function toJson(c: SnapshotColumns): string {
 }
 
 /** Best wall time of `runs` runs, in seconds, and the last result. */
-function best<T>(runs: number, fn: () => T): [number, T] {
+export function best<T>(runs: number, fn: () => T): [number, T] {
   let min = Infinity
   let result!: T
   for (let i = 0; i < runs; i++) {

@@ -64,7 +64,7 @@ fn main() {
     })
     .unwrap();
     let meta = Meta::with_limit(10);
-    for _ in 0..5 {
+    for _ in 0..15 {
         let t0 = Instant::now();
         let bytes = native::to_bytes(&snap, &meta);
         let t1 = Instant::now();

@@ -2,6 +2,7 @@
 //! byte planes of narrowed integers, and a bounds-checked cursor whose
 //! errors name the section and the offset where the payload went wrong.
 
+use rayon::prelude::*;
 use tracemalloc_core::error::{Error, ErrorKind, Result};
 
 /// A `Format` error (a malformed file), with `message` as is.
@@ -40,65 +41,74 @@ pub(crate) fn width_of(max: u64) -> usize {
     (64 - max.leading_zeros() as usize).div_ceil(8)
 }
 
-/// Appends `width` byte planes of `values.len()` bytes each: plane `k`
-/// holds byte `k` (little-endian) of every value, value `i` at position
-/// `slot[i]`, so that similar high bytes sit together and compress well.
-/// `width` must hold the largest value; `slot` must be a permutation.
-pub(crate) fn put_planes(out: &mut Vec<u8>, values: impl Iterator<Item = u64>, slot: &[u32], width: usize) {
+/// From this many values on, byte planes are written and read in parallel.
+const PARALLEL_VALUES: usize = 1 << 16;
+
+/// Appends `width` byte planes of `slot.len()` bytes each: plane `k` holds
+/// byte `k` (little-endian) of every value, value `i` (`value(i)`) at
+/// position `slot[i]`, so that similar high bytes sit together and compress
+/// well. `width` must hold the largest value; `slot` must be a permutation.
+/// Each plane is written by its own task.
+pub(crate) fn put_planes(out: &mut Vec<u8>, value: impl Fn(usize) -> u64 + Sync, slot: &[u32], width: usize) {
     let n = slot.len();
     let base = out.len();
     out.resize(base + n * width, 0);
-    let planes = &mut out[base..];
-    match width {
-        0 => {}
-        1 => scatter::<1>(planes, values, slot),
-        2 => scatter::<2>(planes, values, slot),
-        3 => scatter::<3>(planes, values, slot),
-        4 => scatter::<4>(planes, values, slot),
-        5 => scatter::<5>(planes, values, slot),
-        6 => scatter::<6>(planes, values, slot),
-        7 => scatter::<7>(planes, values, slot),
-        _ => scatter::<8>(planes, values, slot),
+    if n == 0 {
+        return;
     }
-}
-
-fn scatter<const W: usize>(planes: &mut [u8], values: impl Iterator<Item = u64>, slot: &[u32]) {
-    let n = slot.len();
-    for (v, &s) in values.zip(slot) {
-        let bytes = v.to_le_bytes();
-        for (k, &b) in bytes[..W].iter().enumerate() {
-            planes[k * n + s as usize] = b;
+    let fill = |(k, plane): (usize, &mut [u8])| {
+        let shift = 8 * k as u32;
+        for (i, &s) in slot.iter().enumerate() {
+            plane[s as usize] = (value(i) >> shift) as u8;
         }
+    };
+    if n >= PARALLEL_VALUES {
+        out[base..].par_chunks_exact_mut(n).enumerate().for_each(fill);
+    } else {
+        out[base..].chunks_exact_mut(n).enumerate().for_each(fill);
     }
 }
 
 /// Reads `n` values of `width` bytes (1 to 8) stored as byte planes (see
 /// [`put_planes`]), in file order; `planes` must be exactly `n * width` bytes.
-pub(crate) fn get_planes<T>(planes: &[u8], n: usize, width: usize, f: impl Fn(u64) -> T) -> Vec<T> {
+pub(crate) fn get_planes<T: Copy + Default + Send>(
+    planes: &[u8],
+    n: usize,
+    width: usize,
+    f: impl Fn(u64) -> T + Sync,
+) -> Vec<T> {
     debug_assert_eq!(planes.len(), n * width);
-    match width {
-        1 => gather::<1, T>(planes, n, f),
-        2 => gather::<2, T>(planes, n, f),
-        3 => gather::<3, T>(planes, n, f),
-        4 => gather::<4, T>(planes, n, f),
-        5 => gather::<5, T>(planes, n, f),
-        6 => gather::<6, T>(planes, n, f),
-        7 => gather::<7, T>(planes, n, f),
-        _ => gather::<8, T>(planes, n, f),
+    let mut out = vec![T::default(); n];
+    let part = |(c, o): (usize, &mut [T])| {
+        let start = c * PARALLEL_VALUES;
+        match width {
+            1 => gather::<1, T>(planes, n, start, o, &f),
+            2 => gather::<2, T>(planes, n, start, o, &f),
+            3 => gather::<3, T>(planes, n, start, o, &f),
+            4 => gather::<4, T>(planes, n, start, o, &f),
+            5 => gather::<5, T>(planes, n, start, o, &f),
+            6 => gather::<6, T>(planes, n, start, o, &f),
+            7 => gather::<7, T>(planes, n, start, o, &f),
+            _ => gather::<8, T>(planes, n, start, o, &f),
+        }
+    };
+    if n >= 2 * PARALLEL_VALUES {
+        out.par_chunks_mut(PARALLEL_VALUES).enumerate().for_each(part);
+    } else {
+        out.chunks_mut(PARALLEL_VALUES).enumerate().for_each(part);
     }
+    out
 }
 
-fn gather<const W: usize, T>(planes: &[u8], n: usize, f: impl Fn(u64) -> T) -> Vec<T> {
-    let p: [&[u8]; W] = std::array::from_fn(|k| &planes[k * n..(k + 1) * n]);
-    (0..n)
-        .map(|i| {
-            let mut v = 0u64;
-            for (k, plane) in p.iter().enumerate() {
-                v |= u64::from(plane[i]) << (8 * k);
-            }
-            f(v)
-        })
-        .collect()
+fn gather<const W: usize, T>(planes: &[u8], n: usize, start: usize, out: &mut [T], f: &impl Fn(u64) -> T) {
+    let p: [&[u8]; W] = std::array::from_fn(|k| &planes[k * n + start..k * n + start + out.len()]);
+    for (i, o) in out.iter_mut().enumerate() {
+        let mut v = 0u64;
+        for (k, plane) in p.iter().enumerate() {
+            v |= u64::from(plane[i]) << (8 * k);
+        }
+        *o = f(v);
+    }
 }
 
 /// A bounds-checked reader over one section's decompressed payload.
@@ -297,7 +307,7 @@ mod tests {
                 (1u64 << (8 * width)) - 1
             };
             let mut out = vec![0xaa];
-            put_planes(&mut out, values.iter().copied(), &slot, width);
+            put_planes(&mut out, |i| values[i], &slot, width);
             assert_eq!(out.len(), 1 + 8 * width);
             let back = get_planes(&out[1..], values.len(), width, |v| v);
             let want: Vec<u64> = values.iter().rev().map(|v| v & mask).collect();

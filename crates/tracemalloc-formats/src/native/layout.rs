@@ -3,7 +3,11 @@
 //! renumbered in order of first use, so that a snapshot of a long-running
 //! process does not carry every traceback its store ever interned.
 
+use rayon::prelude::*;
 use tracemalloc_core::{Snapshot, Tables, NONE};
+
+/// From this many traces on, the counting sort runs on every thread.
+const PARALLEL_TRACES: usize = 1 << 16;
 
 /// One run of consecutive traces (in file order) with the same traceback
 /// and domain.
@@ -58,34 +62,62 @@ pub fn layout(snap: &Snapshot) -> Layout {
     assert!(n < u32::MAX as usize, "a snapshot file holds fewer than 2^32-1 traces");
     let (tbs, doms, sizes) = (snap.tracebacks(), snap.domains(), snap.sizes());
     let t = snap.tables();
-    let mut next = vec![0u32; t.tracebacks().len()];
-    let mut max_size = 0u64;
-    for (&tb, &s) in tbs.iter().zip(sizes) {
-        next[tb as usize] += 1;
-        max_size = max_size.max(s);
+    let ntb = t.tracebacks().len();
+    // Large snapshots are counted in chunks, one per thread: each chunk's
+    // traces then take consecutive slots inside each group, in chunk order,
+    // so the sort stays stable. Per-chunk counts cost a table of all
+    // tracebacks each, so only when tracebacks are not far more than traces.
+    let chunks = if n >= PARALLEL_TRACES && ntb <= n {
+        rayon::current_num_threads().clamp(1, 8)
+    } else {
+        1
+    };
+    let chunk_len = n.div_ceil(chunks).max(1);
+    let (mut next, max_size) = rayon::join(
+        || {
+            tbs.par_chunks(chunk_len)
+                .map(|c| {
+                    let mut counts = vec![0u32; ntb];
+                    for &tb in c {
+                        counts[tb as usize] += 1;
+                    }
+                    counts
+                })
+                .collect::<Vec<_>>()
+        },
+        || sizes.par_iter().copied().max().unwrap_or(0),
+    );
+    if next.is_empty() {
+        next.push(vec![0; ntb]);
     }
-    // Turn counts into each group's first slot, keeping the used tracebacks
-    // (ascending ids) and their group lengths.
+    // Turn counts into each chunk's first slot in each group, keeping the
+    // used tracebacks (ascending ids) and their group lengths.
     let mut used = Vec::new();
     let mut lens = Vec::new();
     let mut acc = 0u32;
-    for (old, slot) in next.iter_mut().enumerate() {
-        let c = *slot;
-        if c > 0 {
-            used.push(old as u32);
-            lens.push(c);
+    for tb in 0..ntb {
+        let before = acc;
+        for counts in next.iter_mut() {
+            let c = counts[tb];
+            counts[tb] = acc;
+            acc += c;
         }
-        *slot = acc;
-        acc += c;
+        if acc > before {
+            used.push(tb as u32);
+            lens.push(acc - before);
+        }
     }
-    let slot: Vec<u32> = tbs
-        .iter()
-        .map(|&tb| {
-            let s = &mut next[tb as usize];
-            *s += 1;
-            *s - 1
-        })
-        .collect();
+    let mut slot = vec![0u32; n];
+    slot.par_chunks_mut(chunk_len)
+        .zip(tbs.par_chunks(chunk_len))
+        .zip(next.par_iter_mut())
+        .for_each(|((out, tbs), next)| {
+            for (o, &tb) in out.iter_mut().zip(tbs) {
+                let s = &mut next[tb as usize];
+                *o = *s;
+                *s += 1;
+            }
+        });
     drop(next);
     let one_domain = doms.first().is_none_or(|&d| doms.iter().all(|&x| x == d));
     let mut runs: Vec<Run> = Vec::with_capacity(used.len());

@@ -128,7 +128,7 @@ pub fn put_sizes(sizes: &[u64], l: &Layout) -> Vec<u8> {
     let mut out = Vec::with_capacity(11 + sizes.len() * width);
     put_varint(&mut out, sizes.len() as u64);
     out.push(width as u8);
-    put_planes(&mut out, sizes.iter().copied(), &l.slot, width);
+    put_planes(&mut out, |i| sizes[i], &l.slot, width);
     out
 }
 
@@ -151,7 +151,7 @@ pub fn put_weights(weights: &[f64], l: &Layout) -> Vec<u8> {
         let width = width_of(max as u64).max(1);
         out.push(WEIGHTS_INTEGERS);
         out.push(width as u8);
-        put_planes(&mut out, weights.iter().map(|&w| w as u64), &l.slot, width);
+        put_planes(&mut out, |i| weights[i] as u64, &l.slot, width);
         return out;
     }
     let mut in_order = vec![0f64; n];
@@ -181,7 +181,7 @@ pub fn put_weights(weights: &[f64], l: &Layout) -> Vec<u8> {
     if values.len() > limit {
         let identity: Vec<u32> = (0..n as u32).collect();
         out.push(WEIGHTS_PLANES);
-        put_planes(&mut out, weights.iter().map(|w| w.to_bits()), &identity, 8);
+        put_planes(&mut out, |i| weights[i].to_bits(), &identity, 8);
         return out;
     }
     out.push(WEIGHTS_DICTIONARY);
@@ -192,7 +192,7 @@ pub fn put_weights(weights: &[f64], l: &Layout) -> Vec<u8> {
     let width = width_of(values.len() as u64 - 1).max(1);
     out.push(width as u8);
     let identity: Vec<u32> = (0..n as u32).collect();
-    put_planes(&mut out, index.into_iter(), &identity, width);
+    put_planes(&mut out, |i| index[i], &identity, width);
     out
 }
 

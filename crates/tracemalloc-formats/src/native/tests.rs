@@ -157,6 +157,15 @@ fn an_empty_snapshot_round_trips() {
 }
 
 #[test]
+fn no_traces_over_full_tables_round_trip() {
+    let snap = rich(true).select(&[]);
+    assert_eq!(snap.tables().tracebacks().len(), 5);
+    let (back, _) = load(&to_bytes(&snap, &meta())).unwrap();
+    assert!(back.is_empty());
+    assert_eq!(back.tables().tracebacks().len(), 0, "nothing to keep");
+}
+
+#[test]
 fn traces_are_grouped_by_traceback_in_their_order_and_tables_pruned() {
     let snap = rich(false);
     let (back, _) = load(&to_bytes(&snap, &meta())).unwrap();
