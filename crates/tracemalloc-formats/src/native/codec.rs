@@ -56,11 +56,13 @@ impl Packed {
 }
 
 /// Compresses every section's payload, all frames of all sections in
-/// parallel. A section whose compressed form is not smaller is stored.
-pub fn pack_all(sections: Vec<(u32, Vec<u8>)>) -> Vec<Packed> {
+/// parallel. A section whose compressed form is not smaller is stored, and
+/// so is every section when `compress` is false.
+pub fn pack_all(sections: Vec<(u32, Vec<u8>)>, compress: bool) -> Vec<Packed> {
     let jobs: Vec<(usize, usize)> = sections
         .iter()
         .enumerate()
+        .filter(|_| compress)
         .flat_map(|(s, (_, raw))| (0..raw.len().div_ceil(FRAME_BYTES)).map(move |k| (s, k)))
         .collect();
     let mut frames: Vec<(usize, Vec<u8>)> = jobs
@@ -82,7 +84,7 @@ pub fn pack_all(sections: Vec<(u32, Vec<u8>)>) -> Vec<Packed> {
             pieces.push(f);
         }
         let stored: usize = pieces.iter().map(Vec::len).sum();
-        let packed = if raw.is_empty() || stored >= raw.len() {
+        let packed = if pieces.is_empty() || stored >= raw.len() {
             Packed {
                 id,
                 codec: Codec::Stored,

@@ -27,4 +27,4 @@ mod tests;
 pub use atomic::write_atomic;
 pub use header::{SectionId, MAGIC, MAJOR, MINOR};
 pub use reader::{from_bytes, load_file, Limits};
-pub use writer::{dump_file, encode, to_bytes, Encoded};
+pub use writer::{dump_file, encode, to_bytes, to_bytes_stored, Encoded};

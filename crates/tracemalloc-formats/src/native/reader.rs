@@ -59,7 +59,7 @@ pub fn from_bytes(file: &[u8], limits: &Limits) -> Result<(Snapshot, Meta)> {
     for (_, e) in &known {
         let stored = &file[e.offset as usize..(e.offset + e.stored_len) as usize];
         let crc = crc32fast::hash(stored);
-        if crc != e.crc32 {
+        if crc != e.crc32 && !cfg!(fuzzing) {
             return Err(format_err(format!(
                 "section {} (bytes {}..{}) is corrupt: its crc32 is {crc:08x}, but the directory records {:08x}",
                 e.label(),

@@ -290,7 +290,7 @@ fn parts(bytes: &[u8]) -> Parts {
 /// Writes `p` back as a well-formed file: checksums and sizes all right,
 /// so only what the test changed is wrong.
 fn assemble(p: Parts) -> Vec<u8> {
-    let packed = pack_all(p.sections);
+    let packed = pack_all(p.sections, true);
     let mut offset = (HEADER_LEN + ENTRY_LEN * packed.len()) as u64;
     let entries: Vec<Entry> = packed
         .iter()
@@ -665,6 +665,19 @@ fn stored_and_compressed_sections_both_load() {
     assert!(h.entries.iter().any(|e| e.codec == Codec::Stored as u16));
     let h = read_header(&to_bytes(&big(), &Meta::with_limit(1))).unwrap();
     assert!(h.entries.iter().any(|e| e.codec == Codec::Zstd as u16));
+}
+
+#[test]
+fn files_with_every_section_stored_load() {
+    let snap = rich(true);
+    let bytes = to_bytes_stored(&snap, &meta());
+    assert!(read_header(&bytes)
+        .unwrap()
+        .entries
+        .iter()
+        .all(|e| e.codec == Codec::Stored as u16));
+    let (back, _) = load(&bytes).unwrap();
+    assert_eq!(flatten(&back), flatten(&snap));
 }
 
 #[test]

@@ -59,6 +59,10 @@ impl Encoded {
 
 /// Encodes `snap` with its metadata `meta`.
 pub fn encode(snap: &Snapshot, meta: &Meta) -> Encoded {
+    encode_with(snap, meta, true)
+}
+
+fn encode_with(snap: &Snapshot, meta: &Meta, compress: bool) -> Encoded {
     let l = layout(snap);
     let t = snap.tables();
     let ids: Vec<SectionId> = SectionId::ALL
@@ -81,7 +85,7 @@ pub fn encode(snap: &Snapshot, meta: &Meta) -> Encoded {
             (s as u32, bytes)
         })
         .collect();
-    let sections = pack_all(payloads);
+    let sections = pack_all(payloads, compress);
     let mut offset = (HEADER_LEN + ENTRY_LEN * sections.len()) as u64;
     let entries: Vec<Entry> = sections
         .iter()
@@ -108,6 +112,13 @@ pub fn encode(snap: &Snapshot, meta: &Meta) -> Encoded {
 /// Encodes `snap` into a buffer holding a whole file.
 pub fn to_bytes(snap: &Snapshot, meta: &Meta) -> Vec<u8> {
     encode(snap, meta).into_bytes()
+}
+
+/// Encodes `snap` into a buffer holding a whole file whose sections are all
+/// stored uncompressed: larger, but readable in a hex dump, and what fuzzing
+/// seeds need to let mutations reach the decoders.
+pub fn to_bytes_stored(snap: &Snapshot, meta: &Meta) -> Vec<u8> {
+    encode_with(snap, meta, false).into_bytes()
 }
 
 /// Writes `snap` to `path`, replacing any file there atomically: readers
