@@ -1,8 +1,18 @@
 // Type-checked (not run) by `npm run typecheck`: the package's own typings,
 // as a consumer sees them through `import ... from 'tracemalloc'`.
-import { Filter, Snapshot, type KeyType, type Statistic } from 'tracemalloc'
+import { Filter, Snapshot, type KeyType, type SnapshotPath, type Statistic } from 'tracemalloc'
 
 const snapshot: Snapshot = new Snapshot([[0, 10, [['a.js', 1]], 1]], 1)
 const key: KeyType = 'lineno'
 const stats: Statistic[] = snapshot.filterTraces([new Filter(true, '*.js')]).statistics(key)
 export const first: number | undefined = stats[0]?.size
+
+const path: SnapshotPath = new URL('file:///tmp/x.tmsnap')
+export const files: [void, Promise<void>, Snapshot, Promise<Snapshot>, Buffer, Snapshot] = [
+  snapshot.dump(path),
+  snapshot.dumpAsync('x.tmsnap'),
+  Snapshot.load(path),
+  Snapshot.loadAsync('x.tmsnap'),
+  snapshot.toBuffer(),
+  Snapshot.fromBuffer(new Uint8Array(0)),
+]
