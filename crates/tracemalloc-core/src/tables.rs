@@ -63,6 +63,20 @@ impl Tables {
         Self::default()
     }
 
+    /// Makes room for this many more strings, frames, frame sequences and
+    /// tracebacks, so that a caller that knows its counts (a file loader)
+    /// interns them without rehashing.
+    pub fn reserve(&mut self, strings: usize, frames: usize, seqs: usize, tracebacks: usize) {
+        self.str_ends.reserve(strings);
+        self.str_index.reserve(strings);
+        self.frames.reserve(frames);
+        self.frame_index.reserve(frames);
+        self.seq_ends.reserve(seqs);
+        self.seq_index.reserve(seqs);
+        self.tracebacks.reserve(tracebacks);
+        self.tb_index.reserve(tracebacks);
+    }
+
     /// Interns a WTF-8 string and returns its id.
     pub fn intern_str(&mut self, s: &[u8]) -> u32 {
         if let Some(&id) = self.str_index.get(s) {

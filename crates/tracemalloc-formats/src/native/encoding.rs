@@ -162,6 +162,12 @@ impl<'a> Cursor<'a> {
     #[inline]
     pub(crate) fn varint(&mut self, what: &str) -> Result<u64> {
         let b = self.bytes;
+        if let Some(&byte) = b.get(self.pos) {
+            if byte < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(byte));
+            }
+        }
         let mut v = 0u64;
         let mut shift = 0u32;
         let mut p = self.pos;

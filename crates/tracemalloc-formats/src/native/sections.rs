@@ -210,6 +210,15 @@ pub struct DecodedTables {
 /// Decodes `strings`, `frames`, `sequences` and `tracebacks`, interning them.
 pub fn get_tables(strings: &[u8], frames: &[u8], seqs: &[u8], tbs: &[u8], later_minor: bool) -> Result<DecodedTables> {
     let mut t = Tables::new();
+    // Room for every entry up front (counts are checked against their
+    // payloads first), so interning never rehashes.
+    let peek = |name, bytes, min| Cursor::new(name, bytes).count("count", min).unwrap_or(0);
+    t.reserve(
+        peek("strings", strings, 1),
+        peek("frames", frames, 4),
+        peek("sequences", seqs, 1),
+        peek("tracebacks", tbs, 2),
+    );
 
     let mut c = Cursor::new("strings", strings);
     let ns = c.count("string count", 1)?;
