@@ -14,6 +14,7 @@ use tracemalloc_core::Result;
 
 use super::encoding::format_err;
 use super::header::{Codec, Entry};
+use super::PARALLEL_BYTES;
 
 /// Raw bytes per zstd frame.
 pub const FRAME_BYTES: usize = 1 << 20;
@@ -65,17 +66,20 @@ pub fn pack_all(sections: Vec<(u32, Vec<u8>)>, compress: bool) -> Vec<Packed> {
         .filter(|_| compress)
         .flat_map(|(s, (_, raw))| (0..raw.len().div_ceil(FRAME_BYTES)).map(move |k| (s, k)))
         .collect();
-    let mut frames: Vec<(usize, Vec<u8>)> = jobs
-        .into_par_iter()
-        .map(|(s, k)| {
-            let raw = &sections[s].1;
-            let chunk = &raw[k * FRAME_BYTES..((k + 1) * FRAME_BYTES).min(raw.len())];
-            (
-                s,
-                zstd::bulk::compress(chunk, LEVEL).expect("zstd compresses into a vector it sizes"),
-            )
-        })
-        .collect();
+    let frame = |(s, k): (usize, usize)| {
+        let raw = &sections[s].1;
+        let chunk = &raw[k * FRAME_BYTES..((k + 1) * FRAME_BYTES).min(raw.len())];
+        (
+            s,
+            zstd::bulk::compress(chunk, LEVEL).expect("zstd compresses into a vector it sizes"),
+        )
+    };
+    let total: u64 = sections.iter().map(|(_, raw)| raw.len() as u64).sum();
+    let mut frames: Vec<(usize, Vec<u8>)> = if total >= PARALLEL_BYTES {
+        jobs.into_par_iter().map(frame).collect()
+    } else {
+        jobs.into_iter().map(frame).collect()
+    };
     let mut out: Vec<Packed> = Vec::with_capacity(sections.len());
     let mut frames = frames.drain(..).peekable();
     for (s, (id, raw)) in sections.into_iter().enumerate() {
@@ -143,7 +147,7 @@ pub fn unpack(entry: &Entry, stored: &[u8]) -> Result<Vec<u8>> {
                 outs.push((src, head));
                 rest = tail;
             }
-            outs.into_par_iter().enumerate().try_for_each(|(k, (src, dst))| {
+            let frame = |(k, (src, dst)): (usize, (&[u8], &mut [u8]))| {
                 let want = dst.len();
                 match zstd::bulk::decompress_to_buffer(src, dst) {
                     Ok(n) if n == want => Ok(()),
@@ -152,7 +156,12 @@ pub fn unpack(entry: &Entry, stored: &[u8]) -> Result<Vec<u8>> {
                     ))),
                     Err(e) => Err(format_err(format!("section {label}: zstd frame {k} is corrupt: {e}"))),
                 }
-            })?;
+            };
+            if outs.len() > 1 {
+                outs.into_par_iter().enumerate().try_for_each(frame)?;
+            } else {
+                outs.into_iter().enumerate().try_for_each(frame)?;
+            }
             Ok(raw)
         }
         other => Err(format_err(format!(

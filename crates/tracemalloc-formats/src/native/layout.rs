@@ -73,20 +73,21 @@ pub fn layout(snap: &Snapshot) -> Layout {
         1
     };
     let chunk_len = n.div_ceil(chunks).max(1);
-    let (mut next, max_size) = rayon::join(
-        || {
-            tbs.par_chunks(chunk_len)
-                .map(|c| {
-                    let mut counts = vec![0u32; ntb];
-                    for &tb in c {
-                        counts[tb as usize] += 1;
-                    }
-                    counts
-                })
-                .collect::<Vec<_>>()
-        },
-        || sizes.par_iter().copied().max().unwrap_or(0),
-    );
+    let count = |c: &[u32]| {
+        let mut counts = vec![0u32; ntb];
+        for &tb in c {
+            counts[tb as usize] += 1;
+        }
+        counts
+    };
+    let (mut next, max_size) = if chunks > 1 {
+        rayon::join(
+            || tbs.par_chunks(chunk_len).map(count).collect::<Vec<_>>(),
+            || sizes.par_iter().copied().max().unwrap_or(0),
+        )
+    } else {
+        (vec![count(tbs)], sizes.iter().copied().max().unwrap_or(0))
+    };
     if next.is_empty() {
         next.push(vec![0; ntb]);
     }
@@ -108,16 +109,21 @@ pub fn layout(snap: &Snapshot) -> Layout {
         }
     }
     let mut slot = vec![0u32; n];
-    slot.par_chunks_mut(chunk_len)
-        .zip(tbs.par_chunks(chunk_len))
-        .zip(next.par_iter_mut())
-        .for_each(|((out, tbs), next)| {
-            for (o, &tb) in out.iter_mut().zip(tbs) {
-                let s = &mut next[tb as usize];
-                *o = *s;
-                *s += 1;
-            }
-        });
+    let place = |((out, tbs), next): ((&mut [u32], &[u32]), &mut Vec<u32>)| {
+        for (o, &tb) in out.iter_mut().zip(tbs) {
+            let s = &mut next[tb as usize];
+            *o = *s;
+            *s += 1;
+        }
+    };
+    if chunks > 1 {
+        slot.par_chunks_mut(chunk_len)
+            .zip(tbs.par_chunks(chunk_len))
+            .zip(next.par_iter_mut())
+            .for_each(place);
+    } else {
+        place(((&mut slot[..], tbs), &mut next[0]));
+    }
     drop(next);
     let one_domain = doms.first().is_none_or(|&d| doms.iter().all(|&x| x == d));
     let mut runs: Vec<Run> = Vec::with_capacity(used.len());

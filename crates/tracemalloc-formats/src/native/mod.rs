@@ -25,6 +25,24 @@ mod writer;
 mod tests;
 
 pub use atomic::write_atomic;
+
+/// From this many raw bytes on, reading and writing spread over rayon's
+/// threads; below, the calling thread does everything (handing small jobs
+/// to the pool costs more than it saves).
+pub(crate) const PARALLEL_BYTES: u64 = 1 << 20;
+
+/// `rayon::join` when `parallel`, else `a` then `b` on this thread.
+pub(crate) fn join<RA: Send, RB: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> RA + Send,
+    b: impl FnOnce() -> RB + Send,
+) -> (RA, RB) {
+    if parallel {
+        rayon::join(a, b)
+    } else {
+        (a(), b())
+    }
+}
 pub use header::{SectionId, MAGIC, MAJOR, MINOR};
 pub use reader::{from_bytes, load_file, Limits};
 pub use writer::{dump_file, encode, to_bytes, to_bytes_stored, Encoded};

@@ -16,6 +16,7 @@ use super::codec::unpack;
 use super::encoding::format_err;
 use super::header::{check_start, read_header, Entry, SectionId, HEADER_LEN, MINOR};
 use super::sections::{get_runs, get_sizes, get_tables, get_weights, DecodedTables};
+use super::{join, PARALLEL_BYTES};
 use crate::Meta;
 
 /// Bounds on what a file may make the loader allocate. A file within them
@@ -69,18 +70,22 @@ pub fn from_bytes(file: &[u8], limits: &Limits) -> Result<(Snapshot, Meta)> {
             )));
         }
     }
-    let raws: Vec<(SectionId, Vec<u8>)> = known
-        .par_iter()
-        .map(|(s, e)| {
-            let stored = &file[e.offset as usize..(e.offset + e.stored_len) as usize];
-            unpack(e, stored).map(|raw| (*s, raw))
-        })
-        .collect::<Result<_>>()?;
+    let parallel = total >= PARALLEL_BYTES;
+    let section = |(s, e): &(SectionId, &Entry)| {
+        let stored = &file[e.offset as usize..(e.offset + e.stored_len) as usize];
+        unpack(e, stored).map(|raw| (*s, raw))
+    };
+    let raws: Vec<(SectionId, Vec<u8>)> = if parallel {
+        known.par_iter().map(section).collect::<Result<_>>()?
+    } else {
+        known.iter().map(section).collect::<Result<_>>()?
+    };
     let get = |id: SectionId| raws.iter().find(|(s, _)| *s == id).map(|(_, r)| r.as_slice());
     let need = |id: SectionId| get(id).expect("read_header checked that required sections exist");
     let meta =
         Meta::from_json(need(SectionId::Meta)).map_err(|e| format_err(format!("section 'meta': {}", e.message)))?;
-    let (tables, traces) = rayon::join(
+    let (tables, traces) = join(
+        parallel,
         || {
             get_tables(
                 need(SectionId::Strings),
@@ -93,7 +98,8 @@ pub fn from_bytes(file: &[u8], limits: &Limits) -> Result<(Snapshot, Meta)> {
         || -> Result<_> {
             let sizes = get_sizes(need(SectionId::TraceSizes), limits.max_traces, later_minor)?;
             let n = sizes.len();
-            let (runs, weights) = rayon::join(
+            let (runs, weights) = join(
+                parallel,
                 || get_runs(need(SectionId::TraceRuns), n, later_minor),
                 || {
                     get(SectionId::TraceWeights)
@@ -114,7 +120,12 @@ pub fn from_bytes(file: &[u8], limits: &Limits) -> Result<(Snapshot, Meta)> {
         )));
     }
     if tb_map.iter().enumerate().any(|(i, &id)| id as usize != i) {
-        tbs.par_iter_mut().for_each(|tb| *tb = tb_map[*tb as usize]);
+        let remap = |tb: &mut u32| *tb = tb_map[*tb as usize];
+        if parallel {
+            tbs.par_iter_mut().for_each(remap);
+        } else {
+            tbs.iter_mut().for_each(remap);
+        }
     }
     let snap =
         Snapshot::from_checked_parts(Arc::new(tables), doms, sizes, tbs, weights).map_err(|e| format_err(e.message))?;

@@ -13,6 +13,7 @@ use super::codec::{pack_all, Packed};
 use super::header::{write_header, Entry, SectionId, ENTRY_LEN, HEADER_LEN};
 use super::layout::layout;
 use super::sections::{put_frames, put_runs, put_sequences, put_sizes, put_strings, put_tracebacks, put_weights};
+use super::PARALLEL_BYTES;
 use crate::Meta;
 
 /// A snapshot encoded and compressed, ready to be written out.
@@ -69,22 +70,25 @@ fn encode_with(snap: &Snapshot, meta: &Meta, compress: bool) -> Encoded {
         .into_iter()
         .filter(|&s| s != SectionId::TraceWeights || snap.weights().is_some())
         .collect();
-    let payloads: Vec<(u32, Vec<u8>)> = ids
-        .into_par_iter()
-        .map(|s| {
-            let bytes = match s {
-                SectionId::Meta => meta.to_json(),
-                SectionId::Strings => put_strings(t, &l),
-                SectionId::Frames => put_frames(t, &l),
-                SectionId::Sequences => put_sequences(t, &l),
-                SectionId::Tracebacks => put_tracebacks(t, &l),
-                SectionId::TraceRuns => put_runs(&l),
-                SectionId::TraceSizes => put_sizes(snap.sizes(), &l),
-                SectionId::TraceWeights => put_weights(snap.weights().unwrap_or_default(), &l),
-            };
-            (s as u32, bytes)
-        })
-        .collect();
+    let payload = |s: SectionId| {
+        let bytes = match s {
+            SectionId::Meta => meta.to_json(),
+            SectionId::Strings => put_strings(t, &l),
+            SectionId::Frames => put_frames(t, &l),
+            SectionId::Sequences => put_sequences(t, &l),
+            SectionId::Tracebacks => put_tracebacks(t, &l),
+            SectionId::TraceRuns => put_runs(&l),
+            SectionId::TraceSizes => put_sizes(snap.sizes(), &l),
+            SectionId::TraceWeights => put_weights(snap.weights().unwrap_or_default(), &l),
+        };
+        (s as u32, bytes)
+    };
+    let parallel = snap.len() as u64 * 8 >= PARALLEL_BYTES;
+    let payloads: Vec<(u32, Vec<u8>)> = if parallel {
+        ids.into_par_iter().map(payload).collect()
+    } else {
+        ids.into_iter().map(payload).collect()
+    };
     let sections = pack_all(payloads, compress);
     let mut offset = (HEADER_LEN + ENTRY_LEN * sections.len()) as u64;
     let entries: Vec<Entry> = sections
