@@ -6,7 +6,7 @@
 //! (`fsync`) and renamed over the destination; then the directory is
 //! flushed so the rename itself survives a crash. The temporary file is
 //! removed on every error (and on a panic); only a process killed outright
-//! can leave one behind, named `.<name>.<pid>.<n>.tmp`.
+//! can leave one behind, named `.<name>.<pid>.<unique>.tmp`.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
