@@ -14,7 +14,6 @@ use tracemalloc_core::Result;
 
 use super::encoding::format_err;
 use super::header::{Codec, Entry};
-use super::PARALLEL_BYTES;
 
 /// Raw bytes per zstd frame.
 pub const FRAME_BYTES: usize = 1 << 20;
@@ -56,56 +55,36 @@ impl Packed {
     }
 }
 
-/// Compresses every section's payload, all frames of all sections in
-/// parallel. A section whose compressed form is not smaller is stored, and
-/// so is every section when `compress` is false.
-pub fn pack_all(sections: Vec<(u32, Vec<u8>)>, compress: bool) -> Vec<Packed> {
-    let jobs: Vec<(usize, usize)> = sections
-        .iter()
-        .enumerate()
-        .filter(|_| compress)
-        .flat_map(|(s, (_, raw))| (0..raw.len().div_ceil(FRAME_BYTES)).map(move |k| (s, k)))
-        .collect();
-    let frame = |(s, k): (usize, usize)| {
-        let raw = &sections[s].1;
-        let chunk = &raw[k * FRAME_BYTES..((k + 1) * FRAME_BYTES).min(raw.len())];
-        (
-            s,
-            zstd::bulk::compress(chunk, LEVEL).expect("zstd compresses into a vector it sizes"),
-        )
-    };
-    let total: u64 = sections.iter().map(|(_, raw)| raw.len() as u64).sum();
-    let mut frames: Vec<(usize, Vec<u8>)> = if total >= PARALLEL_BYTES {
-        jobs.into_par_iter().map(frame).collect()
+/// Compresses one section's payload, its frames in parallel when there are
+/// several. A section whose compressed form is not smaller is stored, and so
+/// is every section when `compress` is false.
+pub fn pack(id: u32, raw: Vec<u8>, compress: bool) -> Packed {
+    let frame = |chunk: &[u8]| zstd::bulk::compress(chunk, LEVEL).expect("zstd compresses into a vector it sizes");
+    let pieces: Vec<Vec<u8>> = if !compress {
+        Vec::new()
+    } else if raw.len() > FRAME_BYTES {
+        raw.par_chunks(FRAME_BYTES).map(frame).collect()
+    } else if !raw.is_empty() {
+        vec![frame(&raw)]
     } else {
-        jobs.into_iter().map(frame).collect()
+        Vec::new()
     };
-    let mut out: Vec<Packed> = Vec::with_capacity(sections.len());
-    let mut frames = frames.drain(..).peekable();
-    for (s, (id, raw)) in sections.into_iter().enumerate() {
-        let mut pieces = Vec::new();
-        while let Some((_, f)) = frames.next_if(|(owner, _)| *owner == s) {
-            pieces.push(f);
+    let stored: usize = pieces.iter().map(Vec::len).sum();
+    if pieces.is_empty() || stored >= raw.len() {
+        Packed {
+            id,
+            codec: Codec::Stored,
+            raw_len: raw.len() as u64,
+            pieces: vec![raw],
         }
-        let stored: usize = pieces.iter().map(Vec::len).sum();
-        let packed = if pieces.is_empty() || stored >= raw.len() {
-            Packed {
-                id,
-                codec: Codec::Stored,
-                raw_len: raw.len() as u64,
-                pieces: vec![raw],
-            }
-        } else {
-            Packed {
-                id,
-                codec: Codec::Zstd,
-                raw_len: raw.len() as u64,
-                pieces,
-            }
-        };
-        out.push(packed);
+    } else {
+        Packed {
+            id,
+            codec: Codec::Zstd,
+            raw_len: raw.len() as u64,
+            pieces,
+        }
     }
-    out
 }
 
 /// Decompresses one section's stored bytes (already checksummed) into its

@@ -57,53 +57,36 @@ pub fn from_bytes(file: &[u8], limits: &Limits) -> Result<(Snapshot, Meta)> {
             limits.max_raw_bytes
         )));
     }
-    for (_, e) in &known {
-        let stored = &file[e.offset as usize..(e.offset + e.stored_len) as usize];
-        let crc = crc32fast::hash(stored);
-        if crc != e.crc32 && !cfg!(fuzzing) {
-            return Err(format_err(format!(
-                "section {} (bytes {}..{}) is corrupt: its crc32 is {crc:08x}, but the directory records {:08x}",
-                e.label(),
-                e.offset,
-                e.offset + e.stored_len,
-                e.crc32
-            )));
-        }
-    }
     let parallel = total >= PARALLEL_BYTES;
-    let section = |(s, e): &(SectionId, &Entry)| {
-        let stored = &file[e.offset as usize..(e.offset + e.stored_len) as usize];
-        unpack(e, stored).map(|raw| (*s, raw))
+    // Each section is decompressed by the task that decodes it, so that the
+    // trace columns decompress while the tables are being interned.
+    let raw = |id: SectionId| -> Result<Option<Vec<u8>>> {
+        known
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map(|(_, e)| checked(e, file).and_then(|stored| unpack(e, stored)))
+            .transpose()
     };
-    let raws: Vec<(SectionId, Vec<u8>)> = if parallel {
-        known.par_iter().map(section).collect::<Result<_>>()?
-    } else {
-        known.iter().map(section).collect::<Result<_>>()?
-    };
-    let get = |id: SectionId| raws.iter().find(|(s, _)| *s == id).map(|(_, r)| r.as_slice());
-    let need = |id: SectionId| get(id).expect("read_header checked that required sections exist");
+    let need =
+        |id: SectionId| -> Result<Vec<u8>> { Ok(raw(id)?.expect("read_header checked that required sections exist")) };
     let meta =
-        Meta::from_json(need(SectionId::Meta)).map_err(|e| format_err(format!("section 'meta': {}", e.message)))?;
+        Meta::from_json(&need(SectionId::Meta)?).map_err(|e| format_err(format!("section 'meta': {}", e.message)))?;
     let (tables, traces) = join(
         parallel,
         || {
-            get_tables(
-                need(SectionId::Strings),
-                need(SectionId::Frames),
-                need(SectionId::Sequences),
-                need(SectionId::Tracebacks),
-                later_minor,
-            )
+            let (strings, frames) = (need(SectionId::Strings)?, need(SectionId::Frames)?);
+            let (seqs, tbs) = (need(SectionId::Sequences)?, need(SectionId::Tracebacks)?);
+            get_tables(&strings, &frames, &seqs, &tbs, later_minor)
         },
         || -> Result<_> {
-            let sizes = get_sizes(need(SectionId::TraceSizes), limits.max_traces, later_minor)?;
+            let sizes = get_sizes(&need(SectionId::TraceSizes)?, limits.max_traces, later_minor)?;
             let n = sizes.len();
             let (runs, weights) = join(
                 parallel,
-                || get_runs(need(SectionId::TraceRuns), n, later_minor),
+                || get_runs(&need(SectionId::TraceRuns)?, n, later_minor),
                 || {
-                    get(SectionId::TraceWeights)
-                        .map(|w| get_weights(w, n, later_minor))
+                    raw(SectionId::TraceWeights)?
+                        .map(|w| get_weights(&w, n, later_minor))
                         .transpose()
                 },
             );
@@ -130,6 +113,23 @@ pub fn from_bytes(file: &[u8], limits: &Limits) -> Result<(Snapshot, Meta)> {
     let snap =
         Snapshot::from_checked_parts(Arc::new(tables), doms, sizes, tbs, weights).map_err(|e| format_err(e.message))?;
     Ok((snap, meta))
+}
+
+/// The stored bytes of a section, once they match their crc32.
+fn checked<'a>(e: &Entry, file: &'a [u8]) -> Result<&'a [u8]> {
+    let stored = &file[e.offset as usize..(e.offset + e.stored_len) as usize];
+    let crc = crc32fast::hash(stored);
+    // Fuzz builds skip checksums so that mutated inputs reach the decoders.
+    if crc != e.crc32 && !cfg!(fuzzing) {
+        return Err(format_err(format!(
+            "section {} (bytes {}..{}) is corrupt: its crc32 is {crc:08x}, but the directory records {:08x}",
+            e.label(),
+            e.offset,
+            e.offset + e.stored_len,
+            e.crc32
+        )));
+    }
+    Ok(stored)
 }
 
 /// Loads a snapshot file. Errors name the file.

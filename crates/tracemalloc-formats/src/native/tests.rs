@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use tracemalloc_core::wtf8;
 use tracemalloc_core::{Columns, ErrorKind, Snapshot, NONE};
 
-use super::codec::{pack_all, FRAME_BYTES};
+use super::codec::{pack, FRAME_BYTES};
 use super::encoding::put_varint;
 use super::header::{read_header, write_header_as, Codec, Entry, SectionId, ENTRY_LEN, HEADER_LEN, MAJOR, MINOR};
 use super::*;
@@ -290,7 +290,7 @@ fn parts(bytes: &[u8]) -> Parts {
 /// Writes `p` back as a well-formed file: checksums and sizes all right,
 /// so only what the test changed is wrong.
 fn assemble(p: Parts) -> Vec<u8> {
-    let packed = pack_all(p.sections, true);
+    let packed: Vec<_> = p.sections.into_iter().map(|(id, raw)| pack(id, raw, true)).collect();
     let mut offset = (HEADER_LEN + ENTRY_LEN * packed.len()) as u64;
     let entries: Vec<Entry> = packed
         .iter()

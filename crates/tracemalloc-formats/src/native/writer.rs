@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use tracemalloc_core::{Error, ErrorKind, Result, Snapshot};
 
 use super::atomic::write_atomic;
-use super::codec::{pack_all, Packed};
+use super::codec::{pack, Packed};
 use super::header::{write_header, Entry, SectionId, ENTRY_LEN, HEADER_LEN};
 use super::layout::layout;
 use super::sections::{put_frames, put_runs, put_sequences, put_sizes, put_strings, put_tracebacks, put_weights};
@@ -70,7 +70,9 @@ fn encode_with(snap: &Snapshot, meta: &Meta, compress: bool) -> Encoded {
         .into_iter()
         .filter(|&s| s != SectionId::TraceWeights || snap.weights().is_some())
         .collect();
-    let payload = |s: SectionId| {
+    // Each section is encoded then compressed as one task, so that small
+    // sections compress while large ones are still being encoded.
+    let section = |s: SectionId| {
         let bytes = match s {
             SectionId::Meta => meta.to_json(),
             SectionId::Strings => put_strings(t, &l),
@@ -81,15 +83,14 @@ fn encode_with(snap: &Snapshot, meta: &Meta, compress: bool) -> Encoded {
             SectionId::TraceSizes => put_sizes(snap.sizes(), &l),
             SectionId::TraceWeights => put_weights(snap.weights().unwrap_or_default(), &l),
         };
-        (s as u32, bytes)
+        pack(s as u32, bytes, compress)
     };
     let parallel = snap.len() as u64 * 8 >= PARALLEL_BYTES;
-    let payloads: Vec<(u32, Vec<u8>)> = if parallel {
-        ids.into_par_iter().map(payload).collect()
+    let sections: Vec<Packed> = if parallel {
+        ids.into_par_iter().map(section).collect()
     } else {
-        ids.into_iter().map(payload).collect()
+        ids.into_iter().map(section).collect()
     };
-    let sections = pack_all(payloads, compress);
     let mut offset = (HEADER_LEN + ENTRY_LEN * sections.len()) as u64;
     let entries: Vec<Entry> = sections
         .iter()
