@@ -433,10 +433,12 @@ test('absurd counts are refused before anything is allocated', async (t) => {
   const cases: [number, Buffer, RegExp][] = [
     [2, Buffer.concat([varints(huge), Buffer.alloc(3)]), /section 'strings', payload offset 0: string count is 4294967291, but the 3 bytes left can hold at most 3$/],
     [3, Buffer.concat([varints(huge), Buffer.alloc(8)]), /section 'frames', payload offset 0: frame count is 4294967291, but the 8 bytes left can hold at most 2$/],
-    [4, varints(1, 2 ** 40), /section 'sequences', payload offset \d+: the sequence lengths add up to 1099511627776 frames, but only 0 bytes remain$/],
+    // One sequence whose length column says 2^32 - 1 frames.
+    [4, Buffer.from([1, 4, 0xff, 0xff, 0xff, 0xff]), /section 'sequences', payload offset 6: the sequence lengths add up to 4294967295 frames, but only 0 bytes remain$/],
     [5, Buffer.concat([varints(huge), Buffer.alloc(4)]), /section 'tracebacks', payload offset 0: traceback count is 4294967291/],
-    [6, varints(1, 0, 0, 2 ** 40), /section 'trace runs', payload offset \d+: run 0 takes the trace count past 200, the number of sizes$/],
-    [7, Buffer.concat([varints(huge), Buffer.from([8])]), /section 'trace sizes', payload offset 6: 4294967291 traces of 8 bytes do not fit in the 0 bytes left$/],
+    // One run of 2^32 traces.
+    [6, Buffer.from([1, 1, 0, 1, 0, 4, 0xff, 0xff, 0xff, 0xff]), /: section 'trace runs': run 0 takes the trace count past 200, the number of sizes$/],
+    [7, Buffer.concat([varints(huge), Buffer.from([8])]), /section 'trace sizes', payload offset 6: trace sizes: 4294967291 values of 8 bytes do not fit in the 0 bytes left$/],
     [8, varints(200, 0, huge), /section 'trace weights', payload offset 3: dictionary size is 4294967291, but the 0 bytes left can hold at most 0$/],
   ]
   for (const [id, payload, message] of cases) {

@@ -44,13 +44,18 @@ pub(crate) fn width_of(max: u64) -> usize {
 /// From this many values on, byte planes are written and read in parallel.
 const PARALLEL_VALUES: usize = 1 << 16;
 
-/// Appends `width` byte planes of `slot.len()` bytes each: plane `k` holds
-/// byte `k` (little-endian) of every value, value `i` (`value(i)`) at
-/// position `slot[i]`, so that similar high bytes sit together and compress
-/// well. `width` must hold the largest value; `slot` must be a permutation.
-/// Each plane is written by its own task.
-pub(crate) fn put_planes(out: &mut Vec<u8>, value: impl Fn(usize) -> u64 + Sync, slot: &[u32], width: usize) {
-    let n = slot.len();
+/// Appends `width` byte planes of `n` bytes each: plane `k` holds byte `k`
+/// (little-endian) of every value, value `i` (`value(i)`) at position
+/// `slot[i]` (or `i` without `slot`), so that similar high bytes sit
+/// together and compress well. `width` must hold the largest value; `slot`
+/// must be a permutation. Large planes are written by one task each.
+pub(crate) fn put_planes(
+    out: &mut Vec<u8>,
+    n: usize,
+    value: impl Fn(usize) -> u64 + Sync,
+    slot: Option<&[u32]>,
+    width: usize,
+) {
     let base = out.len();
     out.resize(base + n * width, 0);
     if n == 0 {
@@ -58,8 +63,17 @@ pub(crate) fn put_planes(out: &mut Vec<u8>, value: impl Fn(usize) -> u64 + Sync,
     }
     let fill = |(k, plane): (usize, &mut [u8])| {
         let shift = 8 * k as u32;
-        for (i, &s) in slot.iter().enumerate() {
-            plane[s as usize] = (value(i) >> shift) as u8;
+        match slot {
+            Some(slot) => {
+                for (i, &s) in slot.iter().enumerate() {
+                    plane[s as usize] = (value(i) >> shift) as u8;
+                }
+            }
+            None => {
+                for (i, o) in plane.iter_mut().enumerate() {
+                    *o = (value(i) >> shift) as u8;
+                }
+            }
         }
     };
     if n >= PARALLEL_VALUES {
@@ -67,6 +81,23 @@ pub(crate) fn put_planes(out: &mut Vec<u8>, value: impl Fn(usize) -> u64 + Sync,
     } else {
         out[base..].chunks_exact_mut(n).enumerate().for_each(fill);
     }
+}
+
+/// Appends a column of `n` integers: a width byte `w` (the bytes of the
+/// largest value, at least 1, so that every value takes a byte) and `w`
+/// byte planes (see [`put_planes`]). `max` is the largest value when the
+/// caller knows it.
+pub(crate) fn put_column(
+    out: &mut Vec<u8>,
+    n: usize,
+    value: impl Fn(usize) -> u64 + Sync,
+    slot: Option<&[u32]>,
+    max: Option<u64>,
+) {
+    let max = max.unwrap_or_else(|| (0..n).map(&value).max().unwrap_or(0));
+    let width = width_of(max).max(1);
+    out.push(width as u8);
+    put_planes(out, n, value, slot, width);
 }
 
 /// Reads `n` values of `width` bytes (1 to 8) stored as byte planes (see
@@ -133,6 +164,11 @@ impl<'a> Cursor<'a> {
         ))
     }
 
+    /// An error about an item of this section, found after reading it.
+    pub(crate) fn err_item(&self, what: impl std::fmt::Display) -> Error {
+        format_err(format!("section '{}': {what}", self.section))
+    }
+
     /// Bytes not read yet.
     pub(crate) fn remaining(&self) -> usize {
         self.bytes.len() - self.pos
@@ -188,17 +224,6 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Reads a varint that must fit a `u32`.
-    #[inline]
-    pub(crate) fn varint_u32(&mut self, what: &str) -> Result<u32> {
-        let start = self.pos;
-        let v = self.varint(what)?;
-        u32::try_from(v).map_err(|_| {
-            self.pos = start;
-            self.err(format!("{what} is {v}, over 2^32-1"))
-        })
-    }
-
     /// Reads a count of items that each take at least `min_bytes` bytes of
     /// what remains, and checks it against the payload before the caller
     /// allocates anything for it.
@@ -214,6 +239,31 @@ impl<'a> Cursor<'a> {
             )));
         }
         Ok(n as usize)
+    }
+
+    /// Reads a column of `n` integers written by [`put_column`], of at most
+    /// `max_width` bytes each, checking that they fit in what remains before
+    /// allocating anything; `f` converts each value.
+    pub(crate) fn column<T: Copy + Default + Send>(
+        &mut self,
+        what: &str,
+        n: usize,
+        max_width: usize,
+        f: impl Fn(u64) -> T + Sync,
+    ) -> Result<Vec<T>> {
+        let width = self.u8(what)? as usize;
+        if !(1..=max_width).contains(&width) {
+            self.pos -= 1;
+            return Err(self.err(format!("{what}: width {width} is outside 1..={max_width}")));
+        }
+        if n.checked_mul(width).is_none_or(|need| need > self.remaining()) {
+            return Err(self.err(format!(
+                "{what}: {n} values of {width} bytes do not fit in the {} bytes left",
+                self.remaining()
+            )));
+        }
+        let planes = self.take(n * width, what)?;
+        Ok(get_planes(planes, n, width, f))
     }
 
     /// Checks that the whole payload was read. A file of a later minor
@@ -313,7 +363,7 @@ mod tests {
                 (1u64 << (8 * width)) - 1
             };
             let mut out = vec![0xaa];
-            put_planes(&mut out, |i| values[i], &slot, width);
+            put_planes(&mut out, values.len(), |i| values[i], Some(&slot), width);
             assert_eq!(out.len(), 1 + 8 * width);
             let back = get_planes(&out[1..], values.len(), width, |v| v);
             let want: Vec<u64> = values.iter().rev().map(|v| v & mask).collect();
@@ -323,6 +373,32 @@ mod tests {
         assert_eq!(width_of(255), 1);
         assert_eq!(width_of(256), 2);
         assert_eq!(width_of(65_536), 3);
+    }
+
+    #[test]
+    fn columns_round_trip_and_check_their_width_and_length() {
+        let values = [0u64, 7, 300, 70_000];
+        let mut out = Vec::new();
+        put_column(&mut out, values.len(), |i| values[i], None, None);
+        assert_eq!(out[0], 3, "the width of the largest value");
+        assert_eq!(out.len(), 1 + 3 * values.len());
+        let mut c = Cursor::new("test", &out);
+        assert_eq!(c.column("v", 4, 4, |v| v).unwrap(), values);
+        c.finish(false).unwrap();
+        // Zeros still take a byte each, so counts are backed by bytes.
+        let mut zeros = Vec::new();
+        put_column(&mut zeros, 5, |_| 0, None, None);
+        assert_eq!(zeros, [1, 0, 0, 0, 0, 0]);
+        let e = Cursor::new("test", &out).column("v", 4, 2, |v| v).unwrap_err();
+        assert_eq!(
+            e.message,
+            "section 'test', payload offset 0: v: width 3 is outside 1..=2"
+        );
+        let e = Cursor::new("test", &out).column("v", 5, 4, |v| v).unwrap_err();
+        assert_eq!(
+            e.message,
+            "section 'test', payload offset 1: v: 5 values of 3 bytes do not fit in the 12 bytes left"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use tracemalloc_core::wtf8;
 use tracemalloc_core::{Columns, ErrorKind, Snapshot, NONE};
 
 use super::codec::{pack, FRAME_BYTES};
-use super::encoding::put_varint;
+use super::encoding::{put_column, put_varint};
 use super::header::{read_header, write_header_as, Codec, Entry, SectionId, ENTRY_LEN, HEADER_LEN, MAJOR, MINOR};
 use super::*;
 use crate::{Meta, Mode};
@@ -322,6 +322,16 @@ fn with_section(bytes: &[u8], id: SectionId, payload: Vec<u8>) -> Vec<u8> {
     assemble(p)
 }
 
+/// A payload: a count, then one column per slice of values.
+fn payload(count: u64, columns: &[&[u64]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_varint(&mut out, count);
+    for col in columns {
+        put_column(&mut out, col.len(), |i| col[i], None, None);
+    }
+    out
+}
+
 fn err_of(bytes: &[u8]) -> String {
     match load(bytes) {
         Ok(_) => panic!("loaded a bad file"),
@@ -545,7 +555,10 @@ fn absurd_counts_are_refused_before_allocating() {
         );
     }
     let e = err_of(&with_section(&bytes, SectionId::TraceSizes, huge(&[4, 0, 0, 0])));
-    assert!(e.contains("traces of 4 bytes do not fit"), "{e}");
+    assert!(
+        e.contains("trace sizes: 4294967290 values of 4 bytes do not fit in the 3 bytes left"),
+        "{e}"
+    );
     let limits = Limits {
         max_traces: 3,
         ..Limits::default()
@@ -556,25 +569,41 @@ fn absurd_counts_are_refused_before_allocating() {
     };
     assert!(e.contains("over the limit of 3"), "{e}");
     // Lengths that add up to more than the payload.
-    let mut strings = Vec::new();
-    put_varint(&mut strings, 2);
-    put_varint(&mut strings, 1 << 40);
-    put_varint(&mut strings, 1);
+    let mut strings = payload(2, &[&[u64::from(u32::MAX), 1]]);
     strings.push(b'x');
     let e = err_of(&with_section(&bytes, SectionId::Strings, strings));
-    assert!(e.contains("string lengths add up to"), "{e}");
-    let mut seqs = Vec::new();
-    put_varint(&mut seqs, 1);
-    put_varint(&mut seqs, u64::MAX);
-    let e = err_of(&with_section(&bytes, SectionId::Sequences, seqs));
-    assert!(e.contains("sequence lengths add up to"), "{e}");
+    assert!(
+        e.contains("the string lengths add up to 4294967296 bytes, but 1 remain"),
+        "{e}"
+    );
+    let e = err_of(&with_section(
+        &bytes,
+        SectionId::Sequences,
+        payload(1, &[&[u64::from(u32::MAX)]]),
+    ));
+    assert!(
+        e.contains("the sequence lengths add up to 4294967295 frames, but only 0 bytes remain"),
+        "{e}"
+    );
+    // A column wider than its values may be, and one longer than the payload.
+    let e = err_of(&with_section(&bytes, SectionId::Frames, vec![1, 5, 1, 2, 3, 4, 5]));
+    assert!(e.contains("frame files: width 5 is outside 1..=4"), "{e}");
+    let e = err_of(&with_section(
+        &bytes,
+        SectionId::Frames,
+        vec![2, 4, 1, 2, 3, 4, 5, 6, 7, 8, 4],
+    ));
+    assert!(
+        e.contains("frame lines: 2 values of 4 bytes do not fit in the 0 bytes left"),
+        "{e}"
+    );
     // Runs that cover more traces than there are sizes.
-    let mut runs = Vec::new();
-    for v in [1, 0, 0, 1 << 40] {
-        put_varint(&mut runs, v);
-    }
+    let runs = payload(1, &[&[0], &[0], &[u64::from(u32::MAX)]]);
     let e = err_of(&with_section(&bytes, SectionId::TraceRuns, runs));
-    assert!(e.contains("takes the trace count past 9"), "{e}");
+    assert_eq!(
+        e,
+        "section 'trace runs': run 0 takes the trace count past 9, the number of sizes"
+    );
 }
 
 #[test]
@@ -587,20 +616,42 @@ fn dangling_ids_and_bad_values_are_refused() {
         }
         v
     };
-    let e = err_of(&with_section(&bytes, SectionId::Frames, enc(&[1, 9, 1, 1, 0])));
-    assert!(
-        e.contains("frame 0 names file string 9, but there are 5 strings"),
-        "{e}"
+    let e = err_of(&with_section(
+        &bytes,
+        SectionId::Frames,
+        payload(1, &[&[9], &[1], &[1], &[0]]),
+    ));
+    assert_eq!(e, "section 'frames': frame 0 names string 9, but there are 5 strings");
+    let e = err_of(&with_section(
+        &bytes,
+        SectionId::Frames,
+        payload(1, &[&[0], &[1], &[1], &[6]]),
+    ));
+    assert_eq!(
+        e,
+        "section 'frames': frame 0's function names string 5, but there are 5 strings"
     );
-    let e = err_of(&with_section(&bytes, SectionId::Sequences, enc(&[1, 1, 77])));
-    assert!(e.contains("sequence 0 names frame 77"), "{e}");
-    let e = err_of(&with_section(&bytes, SectionId::Tracebacks, enc(&[1, 20, 0])));
-    assert!(
-        e.contains("traceback 0 names sequence -10, but there are 3 sequences"),
-        "{e}"
+    let e = err_of(&with_section(&bytes, SectionId::Sequences, payload(1, &[&[1], &[77]])));
+    assert_eq!(
+        e,
+        "section 'sequences': sequence 0 names frame 77, but there are 3 frames"
     );
-    let e = err_of(&with_section(&bytes, SectionId::TraceRuns, enc(&[1, 50, 0, 8])));
-    assert!(e.contains("traceback 50 is used, but the file has 4 tracebacks"), "{e}");
+    let e = err_of(&with_section(&bytes, SectionId::Tracebacks, payload(1, &[&[20], &[0]])));
+    assert_eq!(e, "section 'tracebacks': traceback 0 names sequence -10");
+    let e = err_of(&with_section(&bytes, SectionId::Tracebacks, payload(1, &[&[5], &[0]])));
+    assert_eq!(
+        e,
+        "section 'tracebacks': traceback 0 names sequence 3, but there are 3 sequences"
+    );
+    let e = err_of(&with_section(
+        &bytes,
+        SectionId::TraceRuns,
+        payload(1, &[&[50], &[0], &[8]]),
+    ));
+    assert_eq!(
+        e,
+        "section 'trace runs': traceback 50 is used, but the file has 4 tracebacks"
+    );
     let mut sizes = enc(&[9, 8]);
     sizes.extend_from_slice(&[0xff; 72]);
     let e = err_of(&with_section(&bytes, SectionId::TraceSizes, sizes));
@@ -617,7 +668,7 @@ fn dangling_ids_and_bad_values_are_refused() {
     weights.extend_from_slice(&[0, 0, 0, 0, 3, 0, 0, 0, 0]);
     let e = err_of(&with_section(&bytes, SectionId::TraceWeights, weights));
     assert!(e.contains("trace 4 uses weight 3, but the dictionary holds 1"), "{e}");
-    let mut strings = enc(&[1, 2]);
+    let mut strings = payload(1, &[&[2]]);
     strings.extend_from_slice(&[0xc0, 0x80]);
     let e = err_of(&with_section(&bytes, SectionId::Strings, strings));
     assert!(e.contains("string 0 is not valid WTF-8"), "{e}");
@@ -638,18 +689,11 @@ fn duplicate_table_entries_are_merged() {
         .1;
     // Same strings again, plus a duplicate of string 0 at the end (unused).
     let mut c = super::encoding::Cursor::new("t", strings);
-    let n = c.varint("n").unwrap();
-    let mut out = Vec::new();
-    put_varint(&mut out, n + 1);
-    let mut lens = Vec::new();
-    for _ in 0..n {
-        lens.push(c.varint("l").unwrap());
-    }
-    for &l in &lens {
-        put_varint(&mut out, l);
-    }
-    put_varint(&mut out, lens[0]);
+    let n = c.varint("n").unwrap() as usize;
+    let mut lens = c.column("l", n, 4, |v| v).unwrap();
+    lens.push(lens[0]);
     let rest = c.take(c.remaining(), "rest").unwrap().to_vec();
+    let mut out = payload(n as u64 + 1, &[&lens]);
     out.extend_from_slice(&rest);
     out.extend_from_slice(&rest[..lens[0] as usize]);
     *strings = out;
