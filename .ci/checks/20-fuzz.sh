@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# A short fuzz pass: every cargo-fuzz target in fuzz/fuzz_targets/ runs for
-# FUZZ_SECONDS (60 by default) from its seed corpus. A target's seeds come
-# from fuzz/seeds/<target>.sh DIR when that script exists. Needs a nightly
-# toolchain; installs cargo-fuzz when missing. Targets are built with
-# optimizations and debug assertions, without a sanitizer by default (the
-# readers are safe Rust, and ASan slows every run; FUZZ_SANITIZER=address
-# brings it back). See docs/fuzzing.md.
+# A short fuzz pass over every cargo-fuzz target in fuzz/fuzz_targets/ (none
+# is named here: targets added later run too), FUZZ_SECONDS each (60 by
+# default). Each target starts from a temporary corpus, so the tree is left as
+# it was found, holding:
+#   - the committed seeds fuzz/corpus/<target>/seed-*, if any;
+#   - the seeds that fuzz/seeds/<target>.sh DIR writes, if that script exists.
+# fuzz/<target>.dict is passed as the dictionary when it exists. Targets are
+# built optimised with debug assertions and without a sanitizer (the readers
+# are safe Rust and ASan slows every run; FUZZ_SANITIZER=address brings it
+# back). A crash, panic, timeout or out-of-memory fails the check, leaving the
+# input in fuzz/artifacts/<target>/. Installs cargo-fuzz (and nightly) when
+# missing. See docs/fuzzing.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${FUZZ_SECONDS:-60}"
@@ -17,7 +22,7 @@ if ! rustup run nightly rustc --version >/dev/null 2>&1; then
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "installing cargo-fuzz"
-  cargo install cargo-fuzz --locked
+  cargo install cargo-fuzz --locked --quiet
 fi
 echo "cargo-fuzz ready after $((SECONDS - started)) s"
 
@@ -27,17 +32,32 @@ if [ "${#targets[@]}" -eq 0 ]; then
   exit 1
 fi
 
-cargo +nightly fuzz build -s "$sanitizer"
+(cd fuzz && cargo +nightly fuzz build -O -a -s "$sanitizer")
 echo "fuzz targets built after $((SECONDS - started)) s: ${targets[*]}"
 
 for t in "${targets[@]}"; do
-  corpus="fuzz/corpus/$t"
-  mkdir -p "$corpus"
+  corpus=$(mktemp -d)
+  log=$(mktemp)
+  if compgen -G "fuzz/corpus/$t/seed-*" >/dev/null; then
+    cp fuzz/corpus/"$t"/seed-* "$corpus"/
+  fi
   if [ -f "fuzz/seeds/$t.sh" ]; then
     bash "fuzz/seeds/$t.sh" "$corpus"
   fi
-  echo "== fuzz $t for ${secs} s"
-  cargo +nightly fuzz run -s "$sanitizer" "$t" "$corpus" -- \
-    -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1
+  dict=()
+  if [ -f "fuzz/$t.dict" ]; then
+    dict=("-dict=$PWD/fuzz/$t.dict")
+  fi
+  echo "== fuzz $t for ${secs} s ($(find "$corpus" -type f | wc -l) seeds)"
+  status=0
+  (cd fuzz && cargo +nightly fuzz run -O -a -s "$sanitizer" "$t" "$corpus" -- \
+    -max_total_time="$secs" -max_len=65536 "${dict[@]}" -timeout=30 -rss_limit_mb=2048 \
+    -print_final_stats=1) >"$log" 2>&1 || status=$?
+  grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|Done|==[0-9]+==|SUMMARY|thread)' "$log" || tail -n 20 "$log"
+  rm -rf "$corpus" "$log"
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz target $t failed (exit $status); the input is under fuzz/artifacts/$t" >&2
+    exit 1
+  fi
 done
 echo "fuzzing done in $((SECONDS - started)) s"
