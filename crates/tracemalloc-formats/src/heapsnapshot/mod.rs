@@ -27,12 +27,14 @@
 //!   the backing store's byte length and whose own `trace_node_id` is 0.
 
 mod heap;
+mod import;
 mod ints;
-mod lexer;
+pub(crate) mod lexer;
 mod meta;
 mod model;
-mod names;
+pub(crate) mod names;
 mod parser;
+mod pseudo;
 mod skip;
 mod strings;
 mod tree;
@@ -41,6 +43,7 @@ mod tree;
 mod tests;
 
 pub use heap::{HeapFrame, HeapTraceback, ParsedHeap};
+pub use import::{import_bytes, import_file, import_reader};
 pub use parser::HeapSnapshotParser;
 
 /// Bounds on what a heap snapshot may make the parser hold. Each count in
