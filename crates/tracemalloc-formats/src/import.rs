@@ -35,24 +35,22 @@ pub const MAX_NFRAME: u32 = 65535;
 /// most [`MAX_NFRAME`]), lowered until the distinct stacks of `depths`,
 /// each cut to that many frames, fit in [`FRAME_BUDGET`] frames. At least 1.
 pub fn frame_limit(depths: impl Iterator<Item = u32>) -> u32 {
-    let mut histogram = vec![0u64; MAX_NFRAME as usize + 1];
-    let mut deepest = 0;
-    for d in depths {
-        let d = d.min(MAX_NFRAME);
-        histogram[d as usize] += 1;
-        deepest = deepest.max(d);
-    }
-    // deeper[n] = stacks at least n deep; frames(n) = sum of min(depth, n).
-    let mut deeper: u64 = histogram.iter().sum::<u64>() - histogram[0];
+    let mut depths: Vec<u32> = depths.map(|d| d.min(MAX_NFRAME)).filter(|&d| d > 0).collect();
+    depths.sort_unstable();
+    // With depths sorted, frames(n) = sum of min(depth, n) grows by the
+    // number of stacks at least n deep for each step of n.
     let mut frames = 0u64;
     let mut limit = 0;
-    for n in 1..=deepest {
-        frames += deeper;
+    let mut shallower = 0; // stacks less than n deep
+    for n in 1..=depths.last().copied().unwrap_or(0) {
+        while depths[shallower] < n {
+            shallower += 1;
+        }
+        frames += (depths.len() - shallower) as u64;
         if frames > FRAME_BUDGET {
             break;
         }
         limit = n;
-        deeper -= histogram[n as usize];
     }
     limit.max(1)
 }

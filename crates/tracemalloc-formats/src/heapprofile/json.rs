@@ -101,11 +101,11 @@ pub(crate) struct Json<R> {
 }
 
 impl<R: Read> Json<R> {
-    /// A reader of one JSON document from `input`.
-    pub(crate) fn new(input: R) -> Self {
+    /// A reader of one JSON document of about `total` bytes from `input`.
+    pub(crate) fn new(input: R, total: u64) -> Self {
         Self {
             input,
-            buf: vec![0; CHUNK],
+            buf: vec![0; CHUNK.min(usize::try_from(total).unwrap_or(CHUNK).max(4096))],
             pos: 0,
             len: 0,
             base: 0,
@@ -428,7 +428,7 @@ mod tests {
     use super::*;
 
     fn tokens(doc: &str) -> Result<Vec<Tok>> {
-        let mut j = Json::new(doc.as_bytes());
+        let mut j = Json::new(doc.as_bytes(), doc.len() as u64);
         let mut out = Vec::new();
         loop {
             let t = j.next()?;

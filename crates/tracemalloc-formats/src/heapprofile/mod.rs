@@ -79,7 +79,7 @@ pub fn import_reader(
             )));
         }
     }
-    let mut json = Json::new(ProgressReader::new(input, total, progress));
+    let mut json = Json::new(ProgressReader::new(input, total, progress), total);
     let read = profile::read(&mut json);
     let mut input = json.into_inner();
     let profile = match read {

@@ -50,7 +50,7 @@ pub fn import_bytes(bytes: &[u8], limits: Limits) -> Result<Imported> {
 pub fn import_reader(input: impl Read, total: u64, limits: Limits, progress: Option<Progress<'_>>) -> Result<Imported> {
     let mut input = ProgressReader::new(input, total, progress);
     let mut parser = HeapSnapshotParser::with_purpose(limits, Purpose::Import);
-    let mut buf = vec![0u8; CHUNK];
+    let mut buf = vec![0u8; CHUNK.min(usize::try_from(total).unwrap_or(CHUNK).max(4096))];
     loop {
         let n = match input.read(&mut buf) {
             Ok(0) => break,
