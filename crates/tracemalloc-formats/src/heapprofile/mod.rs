@@ -16,7 +16,10 @@
 //! * A profile without `samples` (older DevTools) gives one trace per node
 //!   with a `selfSize`, of that size and weight 1.
 //! * A sample of `head` itself, without a JavaScript frame, gets CPython's
-//!   `<unknown>:0` frame, as live capture does.
+//!   `<unknown>:0` frame, as live capture does. So does a sample whose
+//!   `nodeId` is not in the tree: V8 writes such samples now and then (2 of
+//!   33 in a profile written by Node 20 at exit), and dropping them would
+//!   lose their bytes; the metadata counts them as `orphanSamples`.
 //! * Tracebacks keep the whole stack: the snapshot's `tracebackLimit` is the
 //!   deepest stack (at most 65535), lowered only when the distinct stacks
 //!   would hold more than [`crate::import::FRAME_BUDGET`] frames.
@@ -111,6 +114,7 @@ fn build(p: Profile, options: Options) -> Result<Imported> {
     let mut traces: Vec<(u32, u64, u64)>;
     let mut interval = options.sampling_interval;
     let mut inferred = false;
+    let mut orphans = 0u64;
     match &p.samples {
         Some(samples) => {
             if interval.is_none() {
@@ -118,10 +122,14 @@ fn build(p: Profile, options: Options) -> Result<Imported> {
                 inferred = interval.is_some();
             }
             traces = Vec::with_capacity(samples.len());
-            for (i, &(node_id, size)) in samples.iter().enumerate() {
-                let node = *by_id
-                    .get(&node_id)
-                    .ok_or_else(|| format_err(format!("samples[{i}].nodeId {node_id} is not a node of the tree")))?;
+            for &(node_id, size) in samples {
+                let node = match by_id.get(&node_id) {
+                    Some(&k) => k,
+                    None => {
+                        orphans += 1;
+                        0
+                    }
+                };
                 let (size, count) = interval.map_or((size, 1), |iv| scale::unscale(size, iv));
                 traces.push((node, size, count));
             }
@@ -190,6 +198,10 @@ fn build(p: Profile, options: Options) -> Result<Imported> {
     if inferred {
         meta.extra
             .insert("samplingIntervalInferred".into(), serde_json::Value::Bool(true));
+    }
+    if orphans > 0 {
+        meta.extra
+            .insert("orphanSamples".into(), serde_json::Value::from(orphans));
     }
     Ok(Imported { snapshot, meta })
 }

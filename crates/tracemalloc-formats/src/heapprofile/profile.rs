@@ -98,12 +98,21 @@ fn int<R: Read>(json: &mut Json<R>, what: &str, min: f64, max: f64) -> Result<f6
         Tok::Num(v) if v.fract() == 0.0 && v >= min && v <= max => Ok(v),
         Tok::Num(v) => Err(err_at(
             json.at,
-            format!("{what} must be an integer in [{min}, {max}], got {v}"),
+            format!("{what} must be an integer in [{min}, {max}], got {}", show_num(v)),
         )),
         t => Err(err_at(
             json.at,
             format!("{what} must be a number, found {}", t.describe()),
         )),
+    }
+}
+
+/// A number as JavaScript would print it (no 300-digit expansions).
+fn show_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e16 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:?}")
     }
 }
 
