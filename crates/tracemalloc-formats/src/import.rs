@@ -88,16 +88,63 @@ pub(crate) fn read_error(e: std::io::Error, at: u64) -> Error {
     }
 }
 
-/// A reader that reports progress about every 1% (and at least every
+/// Reports progress about every 1% of the input (and at least every
 /// 64 MiB), and once more at the end.
-pub(crate) struct ProgressReader<'a, R> {
-    inner: R,
+pub(crate) struct Ticker<'a> {
     done: u64,
     total: u64,
     step: u64,
     next: u64,
     reported: u64,
     progress: Option<Progress<'a>>,
+}
+
+impl<'a> Ticker<'a> {
+    /// A ticker for an input of `total` bytes.
+    pub(crate) fn new(total: u64, progress: Option<Progress<'a>>) -> Self {
+        let step = (total / 100).clamp(1 << 20, 64 << 20);
+        Self {
+            done: 0,
+            total,
+            step,
+            next: step,
+            reported: 0,
+            progress,
+        }
+    }
+
+    /// Bytes counted so far.
+    pub(crate) fn done(&self) -> u64 {
+        self.done
+    }
+
+    /// Counts `n` more bytes, reporting when a step is passed.
+    pub(crate) fn advance(&mut self, n: usize) -> Result<()> {
+        self.done += n as u64;
+        if self.done < self.next {
+            return Ok(());
+        }
+        self.next = self.done + self.step;
+        self.reported = self.done;
+        match self.progress.as_mut() {
+            Some(p) => p(self.done, self.total.max(self.done)),
+            None => Ok(()),
+        }
+    }
+
+    /// Reports the end (every byte counted).
+    pub(crate) fn finish(&mut self) -> Result<()> {
+        match self.progress.as_mut() {
+            Some(p) if self.reported != self.done || self.done == 0 => p(self.done, self.total.max(self.done)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A reader that reports progress through a [`Ticker`].
+pub(crate) struct ProgressReader<'a, R> {
+    inner: R,
+    pub ticker: Ticker<'a>,
     /// The error the callback returned, if any.
     pub stopped: Option<Error>,
 }
@@ -105,30 +152,16 @@ pub(crate) struct ProgressReader<'a, R> {
 impl<'a, R: Read> ProgressReader<'a, R> {
     /// Wraps `inner`, of `total` bytes.
     pub(crate) fn new(inner: R, total: u64, progress: Option<Progress<'a>>) -> Self {
-        let step = (total / 100).clamp(1 << 20, 64 << 20);
         Self {
             inner,
-            done: 0,
-            total,
-            step,
-            next: step,
-            reported: 0,
-            progress,
+            ticker: Ticker::new(total, progress),
             stopped: None,
         }
     }
 
-    /// Bytes read so far.
-    pub(crate) fn done(&self) -> u64 {
-        self.done
-    }
-
     /// Reports the end (all bytes read).
     pub(crate) fn finish(&mut self) -> Result<()> {
-        match self.progress.as_mut() {
-            Some(p) if self.reported != self.done || self.done == 0 => p(self.done, self.total.max(self.done)),
-            _ => Ok(()),
-        }
+        self.ticker.finish()
     }
 }
 
@@ -138,19 +171,59 @@ impl<R: Read> Read for ProgressReader<'_, R> {
             return Err(std::io::Error::other("stopped by the progress callback"));
         }
         let n = self.inner.read(buf)?;
-        self.done += n as u64;
-        if self.done >= self.next {
-            self.next = self.done + self.step;
-            self.reported = self.done;
-            if let Some(p) = self.progress.as_mut() {
-                if let Err(e) = p(self.done, self.total.max(self.done)) {
-                    self.stopped = Some(e);
-                    return Err(std::io::Error::other("stopped by the progress callback"));
-                }
-            }
+        if let Err(e) = self.ticker.advance(n) {
+            self.stopped = Some(e);
+            return Err(std::io::Error::other("stopped by the progress callback"));
         }
         Ok(n)
     }
+}
+
+/// Reads `input` to its end on a helper thread, `chunk` bytes at a time,
+/// and hands each chunk to `each` on this thread, so that reading (and the
+/// copy out of the page cache) overlaps the parsing. Stops at the first
+/// error of either.
+pub(crate) fn read_ahead<R: Read + Send>(
+    mut input: R,
+    chunk: usize,
+    mut each: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    use std::sync::mpsc::sync_channel;
+    const BUFFERS: usize = 3;
+    std::thread::scope(|scope| {
+        let (full_tx, full_rx) = sync_channel::<std::io::Result<(Vec<u8>, usize)>>(BUFFERS);
+        let (free_tx, free_rx) = sync_channel::<Vec<u8>>(BUFFERS);
+        for _ in 0..BUFFERS {
+            let _ = free_tx.send(vec![0; chunk]);
+        }
+        scope.spawn(move || {
+            // Ends when the other side hangs up (it stopped early) or at the end.
+            while let Ok(mut buf) = free_rx.recv() {
+                let r = loop {
+                    match input.read(&mut buf) {
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        r => break r,
+                    }
+                };
+                let last = !matches!(r, Ok(n) if n > 0);
+                if full_tx.send(r.map(|n| (buf, n))).is_err() || last {
+                    return;
+                }
+            }
+        });
+        let mut done = 0u64;
+        loop {
+            match full_rx.recv() {
+                Ok(Ok((_, 0))) | Err(_) => return Ok(()),
+                Ok(Ok((buf, n))) => {
+                    each(&buf[..n])?;
+                    done += n as u64;
+                    let _ = free_tx.send(buf);
+                }
+                Ok(Err(e)) => return Err(read_error(e, done)),
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -193,5 +266,28 @@ mod tests {
         let mut r = ProgressReader::new(&data[..], data.len() as u64, Some(&mut stop));
         assert!(std::io::copy(&mut r, &mut std::io::sink()).is_err());
         assert_eq!(r.stopped.map(|e| e.message), Some("enough".to_string()));
+    }
+
+    #[test]
+    fn read_ahead_hands_over_every_byte_in_order_and_stops_on_error() {
+        let data: Vec<u8> = (0..10_000_000u32).map(|i| (i % 251) as u8).collect();
+        let mut got = Vec::new();
+        read_ahead(&data[..], 1 << 16, |c| {
+            got.extend_from_slice(c);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, data);
+        let mut calls = 0;
+        let e = read_ahead(&data[..], 1 << 16, |_| {
+            calls += 1;
+            if calls == 3 {
+                Err(Error::range("stop"))
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(e.err().map(|e| e.message), Some("stop".to_string()));
+        assert_eq!(calls, 3);
     }
 }

@@ -27,7 +27,7 @@ use tracemalloc_core::{Result, Snapshot};
 use super::model::{Purpose, Resolved};
 use super::pseudo::pseudo_frame;
 use super::{HeapSnapshotParser, Limits};
-use crate::import::{frame_limit, in_file, open, read_error, Imported, Progress, ProgressReader};
+use crate::import::{frame_limit, in_file, open, read_ahead, read_error, Imported, Progress, ProgressReader, Ticker};
 use crate::meta::{Meta, Mode};
 
 /// Bytes read from the input at a time.
@@ -38,7 +38,19 @@ const CHUNK: usize = 1 << 20;
 /// byte offset or field that was wrong.
 pub fn import_file(path: &Path, limits: Limits, progress: Option<Progress<'_>>) -> Result<Imported> {
     let (file, size) = open(path)?;
-    import_reader(file, size, limits, progress).map_err(|e| in_file(path, e))
+    let run = || {
+        let mut ticker = Ticker::new(size, progress);
+        let mut parser = HeapSnapshotParser::with_purpose(limits, Purpose::Import);
+        // The file is read on a helper thread while this one parses.
+        read_ahead(file, CHUNK, |chunk| {
+            parser.feed(chunk)?;
+            ticker.advance(chunk.len())
+        })?;
+        let imported = build(parser.finish_resolved()?)?;
+        ticker.finish()?;
+        Ok(imported)
+    };
+    run().map_err(|e| in_file(path, e))
 }
 
 /// Imports a whole `.heapsnapshot` document held in memory.
@@ -57,7 +69,10 @@ pub fn import_reader(input: impl Read, total: u64, limits: Limits, progress: Opt
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                return Err(input.stopped.take().unwrap_or_else(|| read_error(e, input.done())));
+                return Err(input
+                    .stopped
+                    .take()
+                    .unwrap_or_else(|| read_error(e, input.ticker.done())));
             }
         };
         parser.feed(&buf[..n])?;
@@ -134,9 +149,11 @@ fn build(r: Resolved) -> Result<Imported> {
             }
             _ => {
                 let ty = b.ty[k];
-                let name = b.name[k];
+                // Value types (strings...) share one frame whatever their name.
+                let name = if b.names_class(ty) { b.name[k] } else { NONE };
                 *pseudo_of.entry((ty, name)).or_insert_with(|| {
-                    let (file, func) = pseudo_frame(&b.meta.type_names[usize::from(ty)], r.string(name));
+                    let text = if name == NONE { &[][..] } else { r.string(name) };
+                    let (file, func) = pseudo_frame(&b.meta.type_names[usize::from(ty)], text);
                     let rec = FrameRec {
                         file: tables.intern_str(&file),
                         line: 0,

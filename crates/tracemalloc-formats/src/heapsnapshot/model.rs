@@ -82,8 +82,8 @@ pub(crate) struct Builder {
     pub(crate) ty: Vec<u8>,
     /// Per node type: does the node name a class (kept for imports)?
     named_type: Vec<bool>,
-    /// Import: the names of nodes of named types, to keep from `strings`.
-    named: FxHashSet<u32>,
+    /// 1 / node width, to find an edge's target without a division.
+    inv_width: f64,
     total_size: u64,
     edge_sum: u64,
     max_node_name: Option<u32>,
@@ -114,7 +114,7 @@ impl Builder {
                 .iter()
                 .map(|t| super::pseudo::names_a_class(t))
                 .collect(),
-            named: FxHashSet::default(),
+            inv_width: 1.0 / meta.node_width as f64,
             size: CompactU64 {
                 low: Vec::with_capacity(reserve),
                 big: FxHashMap::default(),
@@ -141,6 +141,46 @@ impl Builder {
             funcs: Vec::new(),
             tree: TraceTree::default(),
         }
+    }
+
+    /// The distinct names of the nodes whose type names a class (imports
+    /// keep them as pseudo-frame functions).
+    fn class_names(&self) -> Vec<u32> {
+        let Some(max) = self.max_node_name else {
+            return Vec::new();
+        };
+        let named = |k: usize| self.named_type[usize::from(self.ty[k])];
+        // A bitset over the name indices when it is no larger than the
+        // columns already held; a hash set for sparse (hostile) indices.
+        let bits = max as usize + 1;
+        if bits <= 64 * self.ty.len() + (1 << 20) {
+            let mut set = vec![0u64; bits.div_ceil(64)];
+            for (k, &name) in self.name.iter().enumerate() {
+                if named(k) {
+                    set[name as usize / 64] |= 1 << (name % 64);
+                }
+            }
+            let mut out = Vec::new();
+            for (w, &word) in set.iter().enumerate() {
+                let mut word = word;
+                while word != 0 {
+                    out.push((w * 64) as u32 + word.trailing_zeros());
+                    word &= word - 1;
+                }
+            }
+            out
+        } else {
+            let set: FxHashSet<u32> = (0..self.name.len())
+                .filter(|&k| named(k))
+                .map(|k| self.name[k])
+                .collect();
+            set.into_iter().collect()
+        }
+    }
+
+    /// True when nodes of type `ty` are named by a class, not a value.
+    pub(crate) fn names_class(&self, ty: u8) -> bool {
+        self.named_type[usize::from(ty)]
     }
 
     /// Checks the end of `nodes`.
@@ -182,7 +222,9 @@ impl Builder {
     pub(crate) fn wanted_strings(&self) -> Vec<u32> {
         let mut w: Vec<u32> = self.candidates.iter().map(|&(_, to)| self.name[to as usize]).collect();
         w.extend(self.funcs.iter().flat_map(|f| [f.name, f.script]));
-        w.extend(self.named.iter().copied());
+        if self.purpose == Purpose::Import {
+            w.extend(self.class_names());
+        }
         w.sort_unstable();
         w.dedup();
         w
@@ -215,13 +257,8 @@ impl Builder {
         self.total_size = self.total_size.saturating_add(size);
         self.edge_sum += u64::from(edges);
         self.size.push(size);
-        match self.purpose {
-            Purpose::Exact => self.id.push(id),
-            Purpose::Import => {
-                if self.named_type[usize::from(ty)] {
-                    self.named.insert(name);
-                }
-            }
+        if self.purpose == Purpose::Exact {
+            self.id.push(id);
         }
         self.trace.push(trace);
         self.edges_of.push(edges);
@@ -262,9 +299,9 @@ impl Builder {
             self.max_edge_name = self.max_edge_name.max(Some(nm));
         }
         let to = r[m.e_to];
-        let width = m.node_width as i64;
-        let node = to / width;
-        if to < 0 || to % width != 0 || node >= self.trace.len() as i64 {
+        // to / width, exactly when `to` is a multiple below 2^53 (checked).
+        let node = ((to as f64) * self.inv_width + 0.5) as u64;
+        if to < 0 || node >= self.trace.len() as u64 || node * m.node_width as u64 != to as u64 {
             return Err(err_at(at, format!("edge {e}: to_node {to} is not the start of a node")));
         }
         let node = node as usize;
