@@ -1,6 +1,6 @@
 // One measurement of `npm run bench -- import`, in a fresh process so that
 // its peak RSS is its own: parses FILE with PARSER ("tracemalloc" or
-// "memlab") and prints {ms, peakRss, count} (peakRss in bytes, VmHWM).
+// "memlab") and prints {ms, cpuMs, peakRss, count} (peakRss in bytes, VmHWM).
 'use strict'
 const fs = require('node:fs')
 const path = require('node:path')
@@ -14,6 +14,7 @@ function peakRss() {
 
 async function main() {
   const start = process.hrtime.bigint()
+  const cpu = process.cpuUsage()
   let count
   if (parser === 'tracemalloc') {
     const { Snapshot } = require(path.resolve(__dirname, '..', 'dist'))
@@ -26,7 +27,9 @@ async function main() {
     throw new Error(`unknown parser ${parser}`)
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6
-  console.log(JSON.stringify({ ms, peakRss: peakRss(), count }))
+  const used = process.cpuUsage(cpu)
+  const cpuMs = (used.user + used.system) / 1e3
+  console.log(JSON.stringify({ ms, cpuMs, peakRss: peakRss(), count }))
 }
 main().catch((e) => {
   console.error(e)

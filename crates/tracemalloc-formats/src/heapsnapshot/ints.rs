@@ -66,6 +66,8 @@ impl IntArray {
                 // The fast path: `[-]digits[\n],` while the chunk surely holds
                 // a whole number and its comma (V8 ends each record with
                 // "\n,"). Anything else goes to the checking path below.
+                let mut pos = self.pos;
+                let mut values = 0u64;
                 while n - i >= FAST_MARGIN {
                     let mut j = i;
                     let neg = buf[j] == b'-';
@@ -88,16 +90,21 @@ impl IntArray {
                     if buf[k] != b',' {
                         break;
                     }
-                    self.rec[self.pos] = if neg { -(v as i64) } else { v as i64 };
-                    self.pos += 1;
-                    self.values += 1;
-                    if self.pos == self.rec.len() {
-                        self.pos = 0;
-                        sink.record(&self.rec, base + j as u64)?;
+                    self.rec[pos] = if neg { -(v as i64) } else { v as i64 };
+                    pos += 1;
+                    values += 1;
+                    if pos == self.rec.len() {
+                        pos = 0;
+                        if let Err(e) = sink.record(&self.rec, base + j as u64) {
+                            self.pos = pos;
+                            return Err(e);
+                        }
                     }
                     i = k + 1;
                     state = State::Value;
                 }
+                self.pos = pos;
+                self.values += values;
             }
             if state == State::Number {
                 while i < n {

@@ -234,6 +234,9 @@ pub(crate) struct Meta {
     pub e_to: usize,
     /// Per edge type: is `name_or_index` a string index?
     pub edge_named: Vec<bool>,
+    /// The index of the "internal" edge type, the type of an ArrayBuffer's
+    /// `backing_store` edge.
+    pub internal_edge: Option<i64>,
     pub func: Option<FuncLayout>,
     pub tree: Option<TreeLayout>,
     pub node_count: u64,
@@ -312,6 +315,7 @@ impl Meta {
             e_name: need(&ef, "name_or_index", "edge_fields")?,
             e_to: need(&ef, "to_node", "edge_fields")?,
             edge_named: edge_types.iter().map(|t| t != b"element" && t != b"hidden").collect(),
+            internal_edge: edge_types.iter().position(|t| t == b"internal").map(|p| p as i64),
             func,
             tree,
             node_count,

@@ -306,8 +306,10 @@ impl Builder {
         }
         let node = node as usize;
         // Exact mode charges backing stores to traced owners only; an
-        // import charges every owner.
-        if Some(self.ty[node]) == self.meta.native_type
+        // import charges every owner. (Test the edge type first: the
+        // target's type is a random access.)
+        if Some(ty) == self.meta.internal_edge
+            && Some(self.ty[node]) == self.meta.native_type
             && (self.purpose == Purpose::Import || self.trace[self.cur] != 0)
         {
             self.candidates.push((self.cur as u32, node as u32));
