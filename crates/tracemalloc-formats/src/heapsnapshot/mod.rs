@@ -1,4 +1,7 @@
-//! A streaming, push-based parser for V8 `.heapsnapshot` JSON.
+//! A streaming, push-based parser for V8 `.heapsnapshot` JSON, used two
+//! ways: by exact mode ([`HeapSnapshotParser`], [`ParsedHeap`]: the objects
+//! with an allocation stack, by V8 id) and by the file importer
+//! ([`import_file`]: every object a trace, see the `import` module).
 //!
 //! V8 writes a heap snapshot as one JSON object whose keys come in a fixed
 //! order: `snapshot` (the meta object naming every field), `nodes` and
