@@ -14,6 +14,7 @@ export type { SnapshotColumns } from './src/columns'
 export { formatSize } from './src/pyformat'
 export type { CaptureInfo } from './src/snapshot'
 export type { SnapshotMeta } from './src/meta'
+export type { ImportOptions, HeapProfileOptions } from './src/files/import'
 export {
   start,
   stop,

@@ -5,6 +5,10 @@
  */
 export {
   HeapSnapshotReader,
+  importHeapProfile,
+  importHeapProfileAsync,
+  importHeapSnapshot,
+  importHeapSnapshotAsync,
   NativeSnapshot,
   storeClear,
   storeClearDomain,
@@ -21,6 +25,7 @@ export {
 
 export type {
   DiffColumns,
+  ImportedFile,
   FilterInput,
   SnapshotColumns,
   StatisticsColumns,

@@ -9,6 +9,7 @@ import { pyRepr, pyTypeName } from './pyformat'
 import { KeyRef, Statistic, StatisticDiff } from './statistic'
 import { TablesView } from './tables'
 import { Traces, type RawTrace } from './trace'
+import * as importers from './files/import'
 
 /**
  * How `statistics()` and `compareTo()` group traces: CPython's three key
@@ -115,6 +116,26 @@ export class Snapshot {
   /** Builds a snapshot from columns: the fast path for large data. */
   static fromColumns(columns: SnapshotColumns, tracebackLimit: number): Snapshot {
     return Snapshot.wrap(NativeSnapshot.fromColumns(toNative(columns)), tracebackLimit)
+  }
+
+  /** Imports a V8 `.heapprofile` file (see `docs/importers.md`). */
+  static fromHeapProfile(path: string | URL, options?: importers.HeapProfileOptions): Snapshot {
+    return importers.fromHeapProfile(path, options)
+  }
+
+  /** {@link Snapshot.fromHeapProfile} off the main thread. */
+  static fromHeapProfileAsync(path: string | URL, options?: importers.HeapProfileOptions): Promise<Snapshot> {
+    return importers.fromHeapProfileAsync(path, options)
+  }
+
+  /** Imports a V8 `.heapsnapshot` file, of any size (see `docs/importers.md`). */
+  static fromHeapSnapshot(path: string | URL, options?: importers.ImportOptions): Snapshot {
+    return importers.fromHeapSnapshot(path, options)
+  }
+
+  /** {@link Snapshot.fromHeapSnapshot} off the main thread. */
+  static fromHeapSnapshotAsync(path: string | URL, options?: importers.ImportOptions): Promise<Snapshot> {
+    return importers.fromHeapSnapshotAsync(path, options)
   }
 
   /** @internal */
