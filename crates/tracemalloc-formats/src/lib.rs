@@ -5,8 +5,11 @@
 //!
 //! * [`meta`]: a snapshot's metadata (capture mode, interval, origin), shared
 //!   by every format;
-//! * [`heapsnapshot`]: a streaming reader of V8 `.heapsnapshot` JSON.
+//! * [`heapsnapshot`]: a streaming reader of V8 `.heapsnapshot` JSON;
+//! * [`export`]: exporters (pprof, `.heapprofile`, speedscope, collapsed
+//!   stacks, JSON, CSV, JSON lines, HTML flame graphs), written atomically.
 
+pub mod export;
 pub mod heapsnapshot;
 pub mod meta;
 
