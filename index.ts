@@ -14,6 +14,7 @@ export type { SnapshotColumns } from './src/columns'
 export { formatSize } from './src/pyformat'
 export type { CaptureInfo } from './src/snapshot'
 export type { SnapshotMeta } from './src/meta'
+export { EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './src/files/export'
 export {
   start,
   stop,

@@ -4,6 +4,8 @@
  * @module
  */
 export {
+  exportSnapshot,
+  exportSnapshotAsync,
   HeapSnapshotReader,
   NativeSnapshot,
   storeClear,
@@ -21,6 +23,7 @@ export {
 
 export type {
   DiffColumns,
+  ExportOptionsInput,
   FilterInput,
   SnapshotColumns,
   StatisticsColumns,

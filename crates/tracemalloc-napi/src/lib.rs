@@ -5,6 +5,7 @@
 
 pub mod columns;
 mod errors;
+pub mod export;
 pub mod heapsnapshot;
 mod snapshot;
 pub mod store;
