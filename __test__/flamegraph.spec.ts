@@ -192,7 +192,8 @@ browserTest('the differential flame graph colours growth and shrinkage and keeps
   t.true(Math.abs((await box(frame(page, label(OLD)))).width - (chart.width * 3000) / width) <= 1.5)
   t.true(await frame(page, label(OLD)).evaluate((el) => el.classList.contains('gone')))
 
-  const colour = (f: F) => frame(page, label(f)).evaluate((el) => getComputedStyle(el).backgroundColor)
+  type Window = { getComputedStyle(el: unknown): { backgroundColor: string } }
+  const colour = (f: F) => frame(page, label(f)).evaluate((el) => (globalThis as unknown as Window).getComputedStyle(el).backgroundColor)
   const [r1, , b1] = rgb(await colour(SET))
   t.true(r1 > b1 + 40, `growth is red: ${await colour(SET)}`)
   const [r2, , b2] = rgb(await colour(FORMAT))

@@ -257,7 +257,8 @@ fn emit_i64<W: Write>(w: &mut W, buf: &mut Vec<u8>, tag: u32, v: i64) -> io::Res
 
 /// Writes `src` as a gzipped pprof heap profile.
 pub fn write<W: Write + ?Sized>(w: &mut W, src: Source<'_>, opts: &Options<'_>) -> io::Result<()> {
-    let mut gz = GzEncoder::new(w, Compression::default());
+    // Fast deflate: a tenth of the time of the default level for ~10% more bytes.
+    let mut gz = GzEncoder::new(w, Compression::fast());
     let snap = src.snapshot;
     let t = snap.tables();
     let mut st = Strings::new();
