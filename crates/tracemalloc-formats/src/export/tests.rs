@@ -597,3 +597,38 @@ fn export_file_is_atomic_and_names_the_path_on_error() {
     assert_eq!(names.len(), 1, "no temporary left: {names:?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn an_empty_snapshot_exports_in_every_format() {
+    let snap = Snapshot::from_columns(Columns {
+        strings: Vec::new(),
+        frames: &[],
+        seq_ends: &[],
+        seq_frames: &[],
+        tracebacks: &[],
+        domain: &[],
+        size: &[],
+        traceback: &[],
+        weight: None,
+    })
+    .unwrap();
+    let meta = Meta::with_limit(1);
+    for format in Format::ALL {
+        let out = export(format, &snap, &meta, &Options::default());
+        match format {
+            Format::HeapProfile | Format::Speedscope | Format::Json => {
+                let v = json(&out);
+                assert!(v.is_object(), "{}", format.name());
+            }
+            Format::FlameGraph => assert_eq!(nums(&flame_data(&out)["size"]), vec![0]),
+            Format::Jsonl | Format::Collapsed => assert!(out.is_empty(), "{}", format.name()),
+            Format::Csv => assert_eq!(out, format!("{}\r\n", csv::HEADER).into_bytes()),
+            Format::Pprof => {
+                let mut raw = Vec::new();
+                flate2::read::GzDecoder::new(&out[..]).read_to_end(&mut raw).unwrap();
+                let p = <pprof::Profile as prost::Message>::decode(&raw[..]).unwrap();
+                assert!(p.sample.is_empty() && p.sample_type.len() == 2);
+            }
+        }
+    }
+}
