@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: every benchmark, each printing ratios against a baseline
  * measured in the same run. Not part of the test suite. `npm run bench --
- * snapshot`, `-- capture` or `-- import` runs one of them.
+ * snapshot` (or `capture`, `import`, `export`, ...) runs one of them.
  */
 import { runCaptureBench } from './capture'
+import { runExportBench } from './export'
 import { runImportBench } from './import'
 import { runSnapshotBench } from './snapshot'
 
@@ -11,3 +12,4 @@ const only = process.argv[2]
 if (!only || only === 'snapshot') runSnapshotBench()
 if (!only || only === 'capture') runCaptureBench()
 if (!only || only === 'import') runImportBench()
+if (!only || only === 'export') void runExportBench()

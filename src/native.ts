@@ -4,6 +4,8 @@
  * @module
  */
 export {
+  exportSnapshot,
+  exportSnapshotAsync,
   HeapSnapshotReader,
   importHeapProfile,
   importHeapProfileAsync,
@@ -26,6 +28,7 @@ export {
 export type {
   DiffColumns,
   ImportedFile,
+  ExportOptionsInput,
   FilterInput,
   SnapshotColumns,
   StatisticsColumns,

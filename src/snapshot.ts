@@ -3,6 +3,7 @@
  * @module
  */
 import { columnsFromRaw, toNative, type SnapshotColumns } from './columns'
+import { exportSnapshot, exportSnapshotAsync, type ExportFormat, type ExportOptions } from './files/export'
 import { DomainFilter, Filter, WINDOWS } from './filter'
 import { NativeSnapshot, type TraceColumns } from './native'
 import { pyRepr, pyTypeName } from './pyformat'
@@ -219,6 +220,22 @@ export class Snapshot {
       )
     }
     return out
+  }
+
+  /**
+   * Writes the snapshot to `path` in another tool's format (`'pprof'`,
+   * `'heapprofile'`, `'speedscope'`, `'collapsed'`, `'json'`, `'csv'`,
+   * `'jsonl'`, `'flamegraph'`; see `docs/exporters.md`), atomically. With
+   * `options.base`, `'flamegraph'` draws a differential flame graph.
+   * Returns the file's size in bytes.
+   */
+  export(path: string | URL, format: ExportFormat, options?: ExportOptions): number {
+    return exportSnapshot(this, path, format, options)
+  }
+
+  /** {@link Snapshot.export} off the JavaScript thread; resolves to the file's size in bytes. */
+  exportAsync(path: string | URL, format: ExportFormat, options?: ExportOptions): Promise<number> {
+    return exportSnapshotAsync(this, path, format, options)
   }
 
   /** Bytes the engine holds for this snapshot: its trace columns and its (shared) tables. */

@@ -9,8 +9,11 @@
 //!   its importer;
 //! * [`heapprofile`]: the importer of V8 `.heapprofile` JSON (sampling heap
 //!   profiles);
-//! * [`import`]: what the importers share (result, progress, limits).
+//! * [`import`]: what the importers share (result, progress, limits);
+//! * [`export`]: exporters (pprof, `.heapprofile`, speedscope, collapsed
+//!   stacks, JSON, CSV, JSON lines, HTML flame graphs), written atomically.
 
+pub mod export;
 pub mod heapprofile;
 pub mod heapsnapshot;
 pub mod import;

@@ -5,6 +5,7 @@
 
 pub mod columns;
 mod errors;
+pub mod export;
 pub mod heapsnapshot;
 pub mod import;
 mod snapshot;

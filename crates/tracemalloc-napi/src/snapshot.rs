@@ -111,6 +111,11 @@ impl NativeSnapshot {
             inner: Arc::new(snapshot),
         }
     }
+
+    /// The engine snapshot, shared (exports run on other threads).
+    pub(crate) fn engine(&self) -> &Arc<Snapshot> {
+        &self.inner
+    }
 }
 
 #[napi]
