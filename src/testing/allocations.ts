@@ -1,0 +1,14 @@
+/**
+ * Allocation sites with collected objects included. Only V8's allocation
+ * tracker (exact mode) keeps them: its trace tree counts every allocation
+ * per stack since tracking started. V8's sampling profiler keeps either the
+ * live samples or, with `includeObjectsCollectedBy*GC`, all of them without
+ * telling which are live, and tracemalloc's sampled mode needs the live ones.
+ * @module
+ */
+import type { Snapshot } from '../snapshot'
+
+/** Cumulative allocations per stack since tracing started (exact mode), or null. */
+export function allocationSnapshot(): Snapshot | null {
+  return null
+}
