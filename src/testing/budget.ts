@@ -84,9 +84,9 @@ function sitesFor(m: Measurement, figure: Figure): { sites: readonly Site[]; tit
   if (figure === 'retained') return { sites: m.sites.retained, title: SITES_TITLE.retained, note: null }
   if (m.sites.allocated) return { sites: m.sites.allocated, title: SITES_TITLE[figure], note: null }
   return {
-    sites: m.sites.retained,
-    title: SITES_TITLE.retained,
-    note: `sites of collected allocations need exact mode (TRACEMALLOC_TEST_MODE=exact); ${m.mode} mode shows what stayed live`,
+    sites: [],
+    title: SITES_TITLE[figure],
+    note: `sampled mode keeps no sites of collected objects; rerun with TRACEMALLOC_TEST_MODE=exact to list them. Retained: ${formatBytes(m.retained)}`,
   }
 }
 
@@ -169,7 +169,8 @@ export function judge(j: Judged): Verdict {
     const b = baselineLine(baseline, cfg.budgetsFile)
     if (b) lines.push(`  ${b}`)
     const shown = Math.min(cfg.top, j.sites.length)
-    lines.push(shown > 0 ? `Top ${shown} of ${j.sites.length} ${j.sitesTitle}:` : `No ${j.sitesTitle} were traced.`)
+    if (shown > 0) lines.push(`Top ${shown} of ${j.sites.length} ${j.sitesTitle}:`)
+    else if (!j.sitesNote) lines.push(`No ${j.sitesTitle} were traced.`)
     lines.push(...formatSites(j.sites, cfg.top, j.sizeSuffix))
     if (j.sitesNote) lines.push(`(${j.sitesNote})`)
     if (files.length > 0) lines.push(`Snapshots (for tracemalloc tools): ${files.join(', ')}`)

@@ -34,6 +34,10 @@ export interface LeakOptions extends Partial<CaptureSettings> {
   points?: number
   /** A label for messages (a runner passes the test's name). */
   name?: string
+  /** The runner's object for the test being measured (runner integrations pass it, for the concurrency check). */
+  test?: unknown
+  /** Filename patterns of code whose allocations are left out (see `MeasureOptions.ignore`). */
+  ignore?: string[]
 }
 
 /** A site's growth across the runs. */
@@ -105,7 +109,7 @@ export async function detectGrowth(fn: () => unknown, options: LeakOptions = {})
   const s = settings()
   const capture: CaptureSettings = { mode: options.mode ?? s.mode, samplingInterval: options.samplingInterval ?? s.samplingInterval, nframe: options.nframe ?? s.nframe }
   const name = options.name ?? `leak check ${++counter}`
-  const scope = enterScope(name)
+  const scope = enterScope(name, options.test)
   let session: TracedSession | undefined
   try {
     session = new TracedSession(capture)
@@ -122,7 +126,7 @@ export async function detectGrowth(fn: () => unknown, options: LeakOptions = {})
       used.push(v8.getHeapStatistics().used_heap_size)
       runs.push(done)
     }
-    const perSnapshot = snaps.map((snap) => new Map(sitesOf(snap).map((site) => [siteKey(site), site])))
+    const perSnapshot = snaps.map((snap) => new Map(sitesOf(snap, options.ignore).map((site) => [siteKey(site), site])))
     const keys = new Set<string>()
     for (const m of perSnapshot) for (const k of m.keys()) keys.add(k)
     const late = Math.floor(points / 2)

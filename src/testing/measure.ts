@@ -14,12 +14,21 @@ import { settings, type CaptureSettings } from './config'
 import { forceGc, gcRoute } from './gc'
 import { HeapWindow, type HeapFigures } from './heap-window'
 import { enterScope, leaveScope } from './scope'
-import { grownSites, totalSize, type Site } from './sites'
+import { siteChanges, type Site } from './sites'
 
 /** Options of {@link measure}. */
 export interface MeasureOptions extends Partial<CaptureSettings> {
   /** A label for messages and reports (a runner passes the test's name). */
   name?: string
+  /** The runner's object for the test being measured (runner integrations pass it, for the concurrency check). */
+  test?: unknown
+  /**
+   * Filename patterns (`*` and `?` wildcards) of code whose allocations are
+   * left out of `retained` and the sites, judged by each site's frame (the
+   * most recent one that is not a builtin or Node's). Runner integrations
+   * add their runner's own files.
+   */
+  ignore?: string[]
 }
 
 /** What {@link measure} found. All byte figures are numbers of bytes. */
@@ -124,6 +133,95 @@ export async function repeat(fn: () => unknown, times: number): Promise<unknown>
   return last
 }
 
+/** A measurement in progress, from {@link beginMeasurement}. */
+export interface OpenMeasurement {
+  /** The label. */
+  readonly name: string
+  /** Ends the window: forces a full GC, takes the after snapshot and returns the figures. */
+  end<T = undefined>(result?: T): Promise<Measurement<T>>
+  /** Ends the window without figures (for a test that failed anyway). */
+  abandon(): void
+  /** True when a measurement of the same test started inside this default-budget window, which then gave way. */
+  readonly superseded: boolean
+}
+
+/**
+ * Starts measuring now, until `end()`: the split form of {@link measure}
+ * that runner hooks use to give every test a default budget (`beforeEach`
+ * begins, `afterEach` ends). Same rules as `measure`.
+ */
+export async function beginMeasurement(options: MeasureOptions & { soft?: boolean } = {}): Promise<OpenMeasurement> {
+  const name = options.name ?? `measurement ${++counter}`
+  const scope = enterScope(name, options.test, options.soft)
+  const ignore = options.ignore ?? []
+  let session: TracedSession | undefined
+  let closed = false
+  const close = () => {
+    if (closed) return
+    closed = true
+    session?.close()
+    leaveScope(scope)
+  }
+  try {
+    session = new TracedSession(captureOf(options))
+    const before = await session.settledSnapshot()
+    const allocBefore = allocationSnapshot()
+    const usedBefore = v8.getHeapStatistics().used_heap_size
+    const window = HeapWindow.open()
+    const s = session
+    return {
+      name,
+      get superseded() {
+        return scope.superseded
+      },
+      abandon() {
+        try {
+          window.close()
+        } catch {
+          // closed by end() already
+        }
+        session?.close()
+        closed = true
+        scope.overlapped.length = 0
+        leaveScope(scope)
+      },
+      async end<T>(result?: T): Promise<Measurement<T>> {
+        if (closed) throw new Error(`measurement ${JSON.stringify(name)} already ended`)
+        try {
+          const figures = window.close()
+          const after = await s.settledSnapshot()
+          const allocAfter = allocationSnapshot()
+          const usedAfter = v8.getHeapStatistics().used_heap_size
+          const info = after.captureInfo
+          const retained = siteChanges(after, before, ignore)
+          return {
+            name,
+            result: result as T,
+            mode: info?.mode ?? s.capture.mode,
+            samplingInterval: info?.samplingInterval ?? null,
+            allocated: figures.allocated,
+            peak: figures.peak,
+            retained: retained.net,
+            sites: {
+              allocated: allocBefore && allocAfter ? siteChanges(allocAfter, allocBefore, ignore).grown : null,
+              retained: retained.grown,
+            },
+            before,
+            after,
+            heap: { ...figures, retained: usedAfter - usedBefore },
+            gc: gcRoute() ?? 'inspector',
+          }
+        } finally {
+          close()
+        }
+      },
+    }
+  } catch (e) {
+    close()
+    throw e
+  }
+}
+
 /**
  * Runs `fn` (sync or async) once and measures what it allocated, its peak
  * and what it retained, with the top sites of each.
@@ -136,47 +234,13 @@ export async function repeat(fn: () => unknown, times: number): Promise<unknown>
  */
 export async function measure<T>(fn: () => T | Promise<T>, options: MeasureOptions = {}): Promise<Measurement<Awaited<T>>> {
   if (typeof fn !== 'function') throw new TypeError(`fn must be a function, not ${fn === null ? 'null' : typeof fn}`)
-  const name = options.name ?? `measurement ${++counter}`
-  const scope = enterScope(name)
-  let session: TracedSession | undefined
+  const open = await beginMeasurement(options)
+  let result: Awaited<T>
   try {
-    session = new TracedSession(captureOf(options))
-    const before = await session.settledSnapshot()
-    const allocBefore = allocationSnapshot()
-    const usedBefore = v8.getHeapStatistics().used_heap_size
-    const window = HeapWindow.open()
-    let figures: HeapFigures
-    let result: Awaited<T>
-    try {
-      result = (await repeat(fn, 1)) as Awaited<T>
-    } finally {
-      figures = window.close()
-    }
-    const after = await session.settledSnapshot()
-    const allocAfter = allocationSnapshot()
-    const usedAfter = v8.getHeapStatistics().used_heap_size
-    const info = after.captureInfo
-    const retainedSites = grownSites(after, before)
-    const measurement: Measurement<Awaited<T>> = {
-      name,
-      result,
-      mode: info?.mode ?? session.capture.mode,
-      samplingInterval: info?.samplingInterval ?? null,
-      allocated: figures.allocated,
-      peak: figures.peak,
-      retained: totalSize(after) - totalSize(before),
-      sites: {
-        allocated: allocBefore && allocAfter ? grownSites(allocAfter, allocBefore) : null,
-        retained: retainedSites,
-      },
-      before,
-      after,
-      heap: { ...figures, retained: usedAfter - usedBefore },
-      gc: gcRoute() ?? 'inspector',
-    }
-    return measurement
-  } finally {
-    session?.close()
-    leaveScope(scope)
+    result = (await repeat(fn, 1)) as Awaited<T>
+  } catch (e) {
+    open.abandon()
+    throw e
   }
+  return open.end(result)
 }

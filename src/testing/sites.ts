@@ -67,22 +67,31 @@ function merge(sites: Site[]): Site[] {
   return [...byKey.values()].sort((a, b) => b.size - a.size || b.count - a.count)
 }
 
-/** Every site of `snapshot`, largest first. */
-export function sitesOf(snapshot: Snapshot): Site[] {
-  return merge(snapshot.statistics('traceback').map((s) => siteOf(s, s.size, s.count)))
+/** A matcher for filename patterns with `*` (any characters, `/` included) and `?` (one character). */
+export function globMatcher(patterns: readonly string[]): (file: string) => boolean {
+  if (patterns.length === 0) return () => false
+  const re = new RegExp(
+    `^(?:${patterns.map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')).join('|')})$`,
+    's',
+  )
+  return (file) => re.test(file)
 }
 
-/** Sites that grew from `before` to `after`, by bytes gained, largest first. */
-export function grownSites(after: Snapshot, before: Snapshot): Site[] {
-  const diffs = after.compareTo(before, 'traceback').map((d) => siteOf(d, d.sizeDiff, d.countDiff))
-  return merge(diffs).filter((s) => s.size > 0)
+/** Every site of `snapshot`, largest first, leaving out sites in files matching `ignore`. */
+export function sitesOf(snapshot: Snapshot, ignore: readonly string[] = []): Site[] {
+  const ignored = globMatcher(ignore)
+  return merge(snapshot.statistics('traceback').map((s) => siteOf(s, s.size, s.count))).filter((s) => !ignored(s.file))
 }
 
-/** Total bytes of a snapshot's traces (weights applied). */
-export function totalSize(snapshot: Snapshot): number {
-  let total = 0
-  for (const s of snapshot.statistics('filename')) total += s.size
-  return total
+/**
+ * How sites changed from `before` to `after`, leaving out sites in files
+ * matching `ignore`: `net` is the sum of every change, `grown` the sites
+ * that gained bytes, by bytes gained, largest first.
+ */
+export function siteChanges(after: Snapshot, before: Snapshot, ignore: readonly string[] = []): { net: number; grown: Site[] } {
+  const ignored = globMatcher(ignore)
+  const diffs = merge(after.compareTo(before, 'traceback').map((d) => siteOf(d, d.sizeDiff, d.countDiff))).filter((s) => !ignored(s.file))
+  return { net: diffs.reduce((a, s) => a + s.size, 0), grown: diffs.filter((s) => s.size > 0) }
 }
 
 /** `file:line` of a site, with the column when known. */
