@@ -30,7 +30,7 @@ import { describeLimit, parseBytes, type ByteLimit } from './units'
 const test = require('ava') as TestFn
 
 /** ava's own files, left out of measurements. */
-const ignore = ['*/node_modules/ava/*', '*/node_modules/@ava/*']
+const ignore = ['*/node_modules/ava/*', '*/node_modules/@ava/*', '*/node_modules/emittery/*']
 
 /** ava's title of a hook's test: hooks see `beforeEach hook for <title>`. */
 function testTitle(t: ExecutionContext): string {
@@ -77,7 +77,7 @@ export const doesNotLeak: Macro<[fn: () => unknown, options?: NotLeakOptions]> =
 })
 
 test.beforeEach(async (t) => {
-  await testStarted(testTitle(t), testTitle(t))
+  await testStarted(testTitle(t), testTitle(t), ignore)
 })
 test.afterEach.always(async (t) => {
   await testEnded(testTitle(t), !t.passed)

@@ -12,9 +12,9 @@ import { settings, type Budget, type Figure } from './config'
 import { beginMeasurement, type OpenMeasurement } from './measure'
 
 /** Starts the default-budget window of a test, or returns null when no default budget is set. */
-export async function beginDefaultBudget(name: string, test: unknown, budget: Budget | null = settings().defaultBudget): Promise<OpenMeasurement | null> {
+export async function beginDefaultBudget(name: string, test: unknown, ignore: string[] = [], budget: Budget | null = settings().defaultBudget): Promise<OpenMeasurement | null> {
   if (!budget || Object.keys(budget).length === 0) return null
-  return beginMeasurement({ name, test, soft: true })
+  return beginMeasurement({ name, test, soft: true, ignore })
 }
 
 /**

@@ -66,7 +66,7 @@ export function install(g: JestGlobals): void {
   g.beforeEach(async () => {
     const state = g.expect.getState()
     const t = testOf(state) ?? 'unnamed test'
-    await testStarted(t, typeof t === 'object' ? fullName(t) : t)
+    await testStarted(t, typeof t === 'object' ? fullName(t) : t, ignore)
   })
   g.afterEach(async () => {
     await testEnded(testOf(g.expect.getState()))

@@ -11,11 +11,11 @@ import { noteTestEnd, noteTestStart } from './scope'
 
 const windows = new Map<unknown, OpenMeasurement | null>()
 
-/** Call when a test starts (from `beforeEach`). */
-export async function testStarted(test: unknown, name: string): Promise<void> {
+/** Call when a test starts (from `beforeEach`); `ignore`: the runner's own files (see `MeasureOptions.ignore`). */
+export async function testStarted(test: unknown, name: string, ignore: string[] = []): Promise<void> {
   noteTestStart(test, name)
   try {
-    windows.set(test, await beginDefaultBudget(name, test))
+    windows.set(test, await beginDefaultBudget(name, test, ignore))
   } catch (e) {
     noteTestEnd(test)
     throw e

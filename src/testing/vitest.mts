@@ -48,7 +48,7 @@ export const matchers = createMatchers({
 expect.extend(matchers)
 
 beforeEach(async (ctx) => {
-  await testStarted(ctx.task, fullName(ctx.task as Task))
+  await testStarted(ctx.task, fullName(ctx.task as Task), ignore)
 })
 
 afterEach(async (ctx) => {
