@@ -7,8 +7,12 @@
  * @module
  */
 import type { Snapshot } from '../snapshot'
+import { allocationsAtLastSync } from '../tracemalloc'
 
-/** Cumulative allocations per stack since tracing started (exact mode), or null. */
+/**
+ * Cumulative allocations per stack up to the last sync (exact mode), or null
+ * in sampled mode. Call it right after `takeSnapshot()`.
+ */
 export function allocationSnapshot(): Snapshot | null {
-  return null
+  return allocationsAtLastSync()
 }

@@ -335,6 +335,8 @@ impl Builder {
             tree_parent: Vec::new(),
             tree_func: Vec::new(),
             tree_depth: Vec::with_capacity(tree.len()),
+            tree_count: Vec::new(),
+            tree_size: Vec::new(),
         };
         for (k, &t) in self.trace.iter().enumerate() {
             if t == 0 {
@@ -366,6 +368,8 @@ impl Builder {
         }
         heap.tree_parent = tree.parent;
         heap.tree_func = tree.func;
+        heap.tree_count = tree.count;
+        heap.tree_size = tree.size;
         Ok(heap)
     }
 }
