@@ -12,7 +12,7 @@ import { saveSnapshot } from './files'
 import { siteLocation, type Site } from './sites'
 import { formatBytes } from './units'
 
-/** How a figure was captured, for messages: `sampled mode, 1 KiB interval (estimate)`. */
+/** How a figure was captured, for messages: `sampled mode at 512 B` or `exact mode`. */
 export function captureNote(mode: 'sampled' | 'exact', samplingInterval: number | null): string {
   if (mode === 'exact') return 'exact mode'
   const i = samplingInterval ?? 0
