@@ -3,6 +3,7 @@
  * measured in the same run. Not part of the test suite. `npm run bench --
  * snapshot` (or `capture`, `import`, `export`, ...) runs one of them.
  */
+import { runStabilityBench } from './budget-stability'
 import { runCaptureBench } from './capture'
 import { runExportBench } from './export'
 import { runImportBench } from './import'
@@ -13,3 +14,4 @@ if (!only || only === 'snapshot') runSnapshotBench()
 if (!only || only === 'capture') runCaptureBench()
 if (!only || only === 'import') runImportBench()
 if (!only || only === 'export') void runExportBench()
+if (!only || only === 'stability') runStabilityBench()

@@ -284,6 +284,23 @@ export function untrack(domain: number, address: number | bigint): boolean {
 }
 
 /**
+ * Exact mode: every allocation V8's tracker counted from `start()` to the
+ * last sync (`takeSnapshot()`, `getTracedMemory()`), live or collected, per
+ * allocation stack; null in sampled mode or when not tracing. Two of them
+ * differ (`compareTo`) by what was allocated between their syncs. Used by
+ * `tracemalloc/testing` for the sites of allocated bytes.
+ * @internal
+ */
+export function allocationsAtLastSync(): Snapshot | null {
+  const t = tracing
+  if (!t || !(t.capture instanceof ExactTracker)) return null
+  const native = t.capture.allocationsAtLastSync()
+  if (native === null) return null
+  const info: CaptureInfo = { mode: 'exact', samplingInterval: null, nodeVersion: process.version, pid: process.pid, time: Date.now(), origin: null }
+  return Snapshot.wrap(native, t.nframe, undefined, info)
+}
+
+/**
  * Syncs now if tracing (a no-op otherwise).
  * @internal
  */

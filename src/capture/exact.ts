@@ -9,7 +9,7 @@
  * alive, and the process exits normally.
  * @module
  */
-import { HeapSnapshotReader } from '../native'
+import { HeapSnapshotReader, type NativeSnapshot } from '../native'
 import { rmSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { tmpdir } from 'node:os'
@@ -123,6 +123,16 @@ export class ExactTracker {
     const reader = this.#readHeap()
     const [added, removed] = reader.syncStore(this.#domain, this.#nframe, this.#watermark, [...OWN_PREFIXES])
     return { samples: this.#lastTraced[0]!, added: added!, removed: removed! }
+  }
+
+  /**
+   * Everything the allocation tracker counted from the start of tracking to
+   * the last sync, live or collected, per allocation stack (V8's trace tree
+   * totals); null before the first sync or once released.
+   */
+  allocationsAtLastSync(): NativeSnapshot | null {
+    if (this.#released || this.#last === undefined) return null
+    return this.#last.allocationSnapshot(this.#domain, this.#nframe, [...OWN_PREFIXES])
   }
 
   /** V8's heap object id of what `expression` evaluates to; 0 when it has none yet. */

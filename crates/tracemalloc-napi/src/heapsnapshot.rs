@@ -8,6 +8,7 @@ use tracemalloc_core::Error;
 use tracemalloc_formats::heapsnapshot::{HeapSnapshotParser, Limits, ParsedHeap};
 
 use crate::errors::{check, throw};
+use crate::snapshot::NativeSnapshot;
 
 /// Frames of one object's allocation stack: `[file, line, column, function]`
 /// per frame, most recent first, and the stack's real depth.
@@ -131,6 +132,29 @@ impl HeapSnapshotReader {
         }))
     }
 
+    /// Everything V8's allocation tracker counted since tracking began, live
+    /// or collected, one group per allocation stack (stacks cut to `nframe`),
+    /// as a snapshot of domain `domain` whose sizes and weights add up to
+    /// each stack's bytes and allocations; stacks whose most recent frame
+    /// outside Node's own code is under one of `skip_prefixes` are left out.
+    /// Two such snapshots of one tracking session differ by what was
+    /// allocated in between (`compareTo`).
+    #[napi(catch_unwind)]
+    pub fn allocation_snapshot(
+        &self,
+        env: Env,
+        domain: u32,
+        nframe: u32,
+        skip_prefixes: Vec<String>,
+    ) -> napi::Result<NativeSnapshot> {
+        let snap = self.heap(&env)?.allocations_to_snapshot(domain, nframe);
+        let skipped = skipped_tracebacks(&snap, &skip_prefixes);
+        let keep: Vec<usize> = (0..snap.len())
+            .filter(|&i| !skipped[snap.tracebacks()[i] as usize])
+            .collect();
+        Ok(NativeSnapshot::wrap(snap.select(&keep)))
+    }
+
     /// `[count, highest id]` of the objects allocated while tracking ran.
     /// V8 numbers heap objects as snapshots first see them, so the highest
     /// traced id is a watermark: later objects get higher ids.
@@ -147,6 +171,22 @@ impl Default for HeapSnapshotReader {
     }
 }
 
+/// Per traceback of `snap`: true when its most recent frame outside Node's
+/// own code (`node:` scripts and builtins without a script) is under one of
+/// `skip_prefixes` (tracemalloc's own allocations).
+fn skipped_tracebacks(snap: &tracemalloc_core::Snapshot, skip_prefixes: &[String]) -> Vec<bool> {
+    let t = snap.tables();
+    t.tracebacks()
+        .iter()
+        .map(|tb| {
+            let mut files = t.seq(tb.seq).iter().map(|&f| t.str_bytes(t.frames()[f as usize].file));
+            files
+                .find(|file| !(file.starts_with(b"node:") || *file == b"<unknown>"))
+                .is_some_and(|file| skip_prefixes.iter().any(|p| file.starts_with(p.as_bytes())))
+        })
+        .collect()
+}
+
 /// The heap's traced objects with an id above `min_id`, and their ids,
 /// leaving out objects whose most recent frame outside Node's own code
 /// (`node:` scripts and builtins without a script) is under `skip_prefixes`.
@@ -159,17 +199,7 @@ fn select(
 ) -> (tracemalloc_core::Snapshot, Vec<u64>) {
     let snap = heap.to_snapshot(domain, nframe);
     let ids = heap.traced_ids();
-    let t = snap.tables();
-    let skipped: Vec<bool> = t
-        .tracebacks()
-        .iter()
-        .map(|tb| {
-            let mut files = t.seq(tb.seq).iter().map(|&f| t.str_bytes(t.frames()[f as usize].file));
-            files
-                .find(|file| !(file.starts_with(b"node:") || *file == b"<unknown>"))
-                .is_some_and(|file| skip_prefixes.iter().any(|p| file.starts_with(p.as_bytes())))
-        })
-        .collect();
+    let skipped = skipped_tracebacks(&snap, skip_prefixes);
     let keep: Vec<usize> = (0..ids.len())
         .filter(|&i| ids[i] as f64 > min_id && !skipped[snap.tracebacks()[i] as usize])
         .collect();

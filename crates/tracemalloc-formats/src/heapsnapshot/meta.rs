@@ -211,6 +211,10 @@ pub(crate) struct TreeLayout {
     pub id: usize,
     pub func: usize,
     pub children: usize,
+    /// Allocations made at the node since tracking began, collected ones included.
+    pub count: Option<usize>,
+    /// Bytes of those allocations.
+    pub size: Option<usize>,
 }
 
 /// Everything the parser needs from the `snapshot` object.
@@ -277,6 +281,8 @@ impl Meta {
                 id: need(&tf, "id", "trace_node_fields")?,
                 func: need(&tf, "function_info_index", "trace_node_fields")?,
                 children: need(&tf, "children", "trace_node_fields")?,
+                count: pos(&tf, "count"),
+                size: pos(&tf, "size"),
             }),
         };
         let node_count = count(snapshot, "node_count")?.ok_or_else(|| format_err("snapshot.node_count is missing"))?;

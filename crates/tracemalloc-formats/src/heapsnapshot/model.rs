@@ -428,6 +428,8 @@ impl Builder {
             tree_parent: Vec::new(),
             tree_func: Vec::new(),
             tree_depth: Vec::new(),
+            tree_count: Vec::new(),
+            tree_size: Vec::new(),
         };
         for (k, &t) in b.trace.iter().enumerate() {
             if t == 0 {
@@ -444,6 +446,8 @@ impl Builder {
         heap.tree_depth = r.tree_depth;
         heap.tree_parent = r.tree.parent;
         heap.tree_func = r.tree.func;
+        heap.tree_count = r.tree.count;
+        heap.tree_size = r.tree.size;
         Ok(heap)
     }
 }

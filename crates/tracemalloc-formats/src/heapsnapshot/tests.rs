@@ -548,3 +548,30 @@ fn import_errors_match_the_parser() {
         .message
         .contains("trace_node_id 77"));
 }
+
+#[test]
+fn allocation_totals_become_weighted_traces_that_add_up() {
+    // Node 2 allocated 3 objects of 100 bytes in all, node 3 one of 88: collected ones included.
+    let d = doc().replace(TREE, "[1,0,0,0,[2,1,3,100,[3,2,1,88,[]]]]");
+    let h = parse(&d).unwrap();
+    let snap = h.allocations_to_snapshot(7, 10);
+    let (sizes, weights) = (snap.sizes(), snap.weights().unwrap());
+    let bytes: f64 = sizes.iter().zip(weights).map(|(&s, &w)| s as f64 * w).sum();
+    let count: f64 = weights.iter().sum();
+    assert_eq!((bytes, count), (188.0, 4.0));
+    // 100 bytes in 3 allocations: one of 34 and two of 33.
+    let mut pairs: Vec<(u64, f64)> = sizes.iter().copied().zip(weights.iter().copied()).collect();
+    pairs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(pairs, vec![(33, 2.0), (34, 1.0), (88, 1.0)]);
+
+    // Without count and size fields there are no totals; a negative total is an error.
+    let plain = doc()
+        .replace(
+            r#""trace_node_fields":["id","function_info_index","count","size","children"]"#,
+            r#""trace_node_fields":["id","function_info_index","children"]"#,
+        )
+        .replace(TREE, "[1,0,[2,1,[3,2,[]]]]");
+    assert_eq!(parse(&plain).unwrap().allocations_to_snapshot(0, 10).len(), 0);
+    let e = parse(&doc().replace(TREE, "[1,0,0,0,[2,1,-3,100,[]]]")).unwrap_err();
+    assert!(e.message.contains("negative allocation total -3"), "{}", e.message);
+}
