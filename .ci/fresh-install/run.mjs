@@ -4,10 +4,10 @@
 //  1. `npm pack` the package as it is published, and check the tarball: the
 //     files it must carry, none it must not (no *.node, tests, fixtures,
 //     sources, target dirs), and a sane size.
-//  2. Apply the publish-time step of `napi prepublish`: optionalDependencies
-//     on every platform package (names and version from napi's own config
-//     reader), and check they agree with npm/<platform>/package.json and with
-//     the generated loader.
+//  2. Run the publish-time step, `napi prepublish` (without publishing), on the
+//     unpacked tarball: it writes optionalDependencies on every platform
+//     package; check they agree with napi's config, npm/<platform>/package.json
+//     and the generated loader.
 //  3. Pack the linux-x64-gnu platform package from npm/linux-x64-gnu and the
 //     binary built here.
 //  4. Install both tarballs into a new project in a temp dir, offline, with no
@@ -99,14 +99,14 @@ try {
   assert.ok(root.unpackedSize <= MAX_UNPACKED, `root package unpacks to ${root.unpackedSize} bytes (limit ${MAX_UNPACKED})`)
   console.log(`   ${root.filename}: ${files.length} files, ${root.size} bytes packed, ${root.unpackedSize} unpacked`)
 
-  step('publish-time wiring: optionalDependencies as `napi prepublish` writes them')
+  step('publish-time wiring: `napi prepublish` writes optionalDependencies')
   const { readNapiConfig } = await import(repoRequire.resolve('@napi-rs/cli'))
   const napi = await readNapiConfig(join(repo, 'package.json'))
   const loader = readFileSync(join(repo, 'binding.js'), 'utf8')
-  const optional = {}
+  const expected = {}
   for (const target of napi.targets) {
     const name = `${napi.packageName}-${target.platformArchABI}`
-    optional[name] = pkg.version
+    expected[name] = pkg.version
     const dirPkg = JSON.parse(readFileSync(join(repo, 'npm', target.platformArchABI, 'package.json'), 'utf8'))
     const binary = `${napi.binaryName}.${target.platformArchABI}.node`
     assert.equal(dirPkg.name, name, `npm/${target.platformArchABI}: name`)
@@ -119,15 +119,28 @@ try {
     assert.ok(loader.includes(`require('${name}')`), `binding.js does not load ${name}: regenerate it with napi build`)
   }
   assert.equal(readdirSync(join(repo, 'npm')).length, napi.targets.length, 'npm/ has a directory per napi target and no other')
+  assert.equal(pkg.optionalDependencies, undefined, 'optionalDependencies are written at publish time, not kept in package.json')
+  // The release's own step, on the unpacked tarball: `napi prepublish` (the
+  // prepublishOnly script) checks every npm/<platform> has its binary, then
+  // writes optionalDependencies. Binaries not built here are placeholders; it
+  // publishes nothing (--skip-optional-publish).
   const staged = join(work, 'stage-root')
   mkdirSync(staged)
   sh('tar', ['-xzf', root.path, '-C', staged])
-  const stagedPkgPath = join(staged, 'package', 'package.json')
-  const stagedPkg = JSON.parse(readFileSync(stagedPkgPath, 'utf8'))
-  stagedPkg.optionalDependencies = optional
-  writeFileSync(stagedPkgPath, JSON.stringify(stagedPkg, null, 2) + '\n')
+  const stagedRoot = join(staged, 'package')
+  cpSync(join(repo, 'npm'), join(stagedRoot, 'npm'), { recursive: true })
+  for (const target of napi.targets) {
+    const binary = `${napi.binaryName}.${target.platformArchABI}.node`
+    writeFileSync(join(stagedRoot, 'npm', target.platformArchABI, binary), 'placeholder')
+  }
+  const napiPkg = repoRequire.resolve('@napi-rs/cli/package.json')
+  const napiBin = join(dirname(napiPkg), JSON.parse(readFileSync(napiPkg, 'utf8')).bin.napi)
+  sh(process.execPath, [napiBin, 'prepublish', '-t', 'npm', '--no-gh-release', '--skip-optional-publish'], { cwd: stagedRoot })
+  const optional = JSON.parse(readFileSync(join(stagedRoot, 'package.json'), 'utf8')).optionalDependencies
+  assert.deepEqual(optional, expected, 'napi prepublish wrote other optionalDependencies')
+  rmSync(join(stagedRoot, 'npm'), { recursive: true })
   rmSync(root.path)
-  const published = npmPack(join(staged, 'package'), packs)
+  const published = npmPack(stagedRoot, packs)
   assert.deepEqual(published.files.map((f) => f.path).sort(), [...files].sort(), 'repacking changed the file list')
   console.log(`   ${Object.keys(optional).length} platform packages: ${Object.keys(optional).join(', ')}`)
 
@@ -201,6 +214,18 @@ try {
   assert.equal(esm.top.file, join(app, 'api.mjs'))
   assert.deepEqual(esm.plain, [['b.js', 30, 1], ['a.js', 10, 1]])
 
+  step('without its platform package (npm --omit=optional): a clear error, not a crash')
+  const bare = join(work, 'bare')
+  mkdirSync(bare)
+  writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare-app', version: '1.0.0', private: true }))
+  sh('npm', ['install', '--offline', '--no-audit', '--no-fund', '--omit=optional', published.path], { cwd: bare, env })
+  assert.ok(!existsSync(join(bare, 'node_modules', `tracemalloc-${HOST}`)))
+  const failed = sh(process.execPath, ['-e', "require('tracemalloc')"], { cwd: bare, env, allowFail: true })
+  assert.equal(failed.status, 1)
+  assert.equal(failed.signal, null)
+  assert.match(failed.stderr, /Cannot find native binding/)
+  assert.match(failed.stderr, new RegExp(`tracemalloc-${HOST}`), 'the error names the package it looked for')
+
   // Every typed subpath export is imported too, so a new entry point must resolve under node10 as well.
   const subpaths = Object.entries(pkg.exports)
     .filter(([k, v]) => k !== '.' && typeof v === 'object' && v.types)
@@ -216,13 +241,13 @@ try {
       "export const snapshot: Snapshot = tracemalloc.takeSnapshot()\n" +
       subpaths.map((s, i) => `import * as sub${i} from 'tracemalloc/${s}'\nexport { sub${i} }\n`).join(''),
   )
+  // TypeScript 5.9 takes node16/nodenext/bundler resolution only with a matching
+  // `module` (TS5110, TS5095), so `module` commonjs goes with node10 alone.
   const settings = [
     ['cjs', 'commonjs', 'node10'],
     ['cjs', 'node16', 'node16'],
     ['cjs', 'nodenext', 'nodenext'],
     ['cjs', 'preserve', 'bundler'],
-    ['cjs', 'esnext', 'bundler'],
-    ['esm', 'node16', 'node16'],
     ['esm', 'nodenext', 'nodenext'],
   ]
   const tsc = join(nodeModules, 'typescript', 'bin', 'tsc')
