@@ -78,11 +78,12 @@ try {
   step('npm pack (root package) and check its contents')
   const root = npmPack(repo, packs)
   const files = root.files.map((f) => f.path)
-  const required = ['package.json', 'README.md', 'binding.js', 'binding.d.ts', pkg.main, pkg.types, pkg.bin.tracemalloc]
-  for (const [sub, target] of Object.entries(pkg.exports)) {
-    if (typeof target === 'string') required.push(target.replace(/^\.\//, ''))
-    else for (const t of Object.values(target)) required.push(t.replace(/^\.\//, ''))
-    void sub
+  const required = ['package.json', 'README.md', 'binding.js', 'binding.d.ts', 'dist/binding.js', 'dist/binding.d.ts', pkg.main, pkg.types, pkg.bin.tracemalloc]
+  for (const target of Object.values(pkg.exports)) {
+    for (const t of typeof target === 'string' ? [target] : Object.values(target)) required.push(t.replace(/^\.\//, ''))
+  }
+  for (const paths of Object.values(pkg.typesVersions?.['*'] ?? {})) {
+    for (const t of paths) required.push(t.replace(/^\.\//, ''))
   }
   for (const f of required) assert.ok(files.includes(f), `the tarball lacks ${f}`)
   const forbidden = [
