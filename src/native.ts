@@ -1,6 +1,9 @@
 /**
  * The generated Node-API binding. Every hand-written module reaches it
  * through this one, so the generated `binding.js` stays apart from the API.
+ * It is imported by a relative path (not the `#binding` import map) so the
+ * published typings resolve under every `moduleResolution`, node10 included;
+ * `scripts/dist-binding.mjs` forwards `dist/binding` to the root files.
  * @module
  */
 export {
@@ -23,7 +26,7 @@ export {
   storeTrack,
   storeTracedMemory,
   storeUntrack,
-} from '#binding'
+} from '../binding'
 
 export type {
   DiffColumns,
@@ -34,7 +37,7 @@ export type {
   StatisticsColumns,
   TablesColumns,
   TraceColumns,
-} from '#binding'
+} from '../binding'
 
 /** Marks an absent id (no function name, no totalNframe) in engine columns. */
 export const NONE = 0xffffffff

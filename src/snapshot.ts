@@ -239,7 +239,12 @@ export class Snapshot {
   }
 
   /** Bytes the engine holds for this snapshot: its trace columns and its (shared) tables. */
-  memoryUsage(): { columns: number; tables: number } {
+  memoryUsage(): {
+    /** Bytes of this snapshot's own trace columns. */
+    columns: number
+    /** Bytes of the frame and traceback tables, which snapshots of one capture share. */
+    tables: number
+  } {
     return this.#native.memory()
   }
 }
