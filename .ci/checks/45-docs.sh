@@ -10,7 +10,7 @@ const pkg = require("./package.json")
 const entries = require("./typedoc.json").entryPoints
 for (const [sub, t] of Object.entries(pkg.exports)) {
   if (typeof t !== "object" || !t.types) continue
-  const src = t.types.replace(/^\.\/dist\//, "").replace(/\.d\.ts$/, ".ts")
+  const src = t.types.replace(/^\.\/dist\//, "").replace(/\.d\.(m?)ts$/, ".$1ts")
   if (!entries.includes(src)) { console.error(`typedoc.json: entryPoints lacks ${src} (export ${sub})`); process.exit(1) }
 }'
 npm run --silent docs
