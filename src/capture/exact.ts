@@ -80,11 +80,6 @@ export class ExactTracker {
     this.#watchdog.unref()
   }
 
-  /** True once tracking has ended (at the end of the process). */
-  get released(): boolean {
-    return this.#released
-  }
-
   #release(): void {
     if (this.#released) return
     const hook = this.beforeRelease

@@ -80,8 +80,8 @@ export class Sampler {
   }
 
   /** Reads the profile and applies it to the store. */
-  sync(opts: { onThread?: boolean } = {}): SyncResult {
-    if (!opts.onThread && this.#worker && this.#workerReady && this.#flags) {
+  sync(): SyncResult {
+    if (this.#worker && this.#workerReady && this.#flags) {
       const flags = this.#flags
       Atomics.store(flags, 0, 0)
       this.#worker.postMessage({ type: 'sync' } satisfies SyncRequest)

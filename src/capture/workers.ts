@@ -74,11 +74,6 @@ export class WorkerHub {
     this.#channel.unref()
   }
 
-  /** Number of traced workers that said hello and not yet goodbye. */
-  get liveWorkers(): number {
-    return this.#live.size
-  }
-
   /** Asks every live traced worker to sync, and waits for them (bounded). */
   sync(): void {
     const expected = this.#live.size

@@ -166,11 +166,6 @@ impl Tables {
         &self.tracebacks
     }
 
-    /// Raw string storage: concatenated bytes and the end offset of each string.
-    pub fn raw_strings(&self) -> (&[u8], &[u32]) {
-        (&self.str_bytes, &self.str_ends)
-    }
-
     /// Raw sequence storage: concatenated frame ids and the end offset of each sequence.
     pub fn raw_seqs(&self) -> (&[u32], &[u32]) {
         (&self.seq_frames, &self.seq_ends)

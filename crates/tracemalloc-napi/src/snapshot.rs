@@ -149,12 +149,6 @@ impl NativeSnapshot {
         tables_columns(self.inner.tables())
     }
 
-    /// True when both snapshots share the same tables (ids are comparable).
-    #[napi(catch_unwind)]
-    pub fn shares_tables(&self, other: &NativeSnapshot) -> bool {
-        Arc::ptr_eq(self.inner.tables(), other.inner.tables())
-    }
-
     /// The trace columns.
     #[napi(catch_unwind)]
     pub fn trace_columns(&self) -> TraceColumns {

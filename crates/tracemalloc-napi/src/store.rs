@@ -170,19 +170,6 @@ pub fn store_memory() -> f64 {
     global().memory_bytes() as f64
 }
 
-/// Number of traced blocks.
-#[napi(catch_unwind)]
-pub fn store_len() -> f64 {
-    global().len() as f64
-}
-
-/// Traceback id of a traced block, or null.
-#[napi(catch_unwind)]
-pub fn store_traceback_of(env: Env, domain: u32, address: BigInt) -> napi::Result<Option<u32>> {
-    let address = address_of(&env, &address)?;
-    Ok(global().get(domain, address).map(|e| e.traceback))
-}
-
 /// An immutable snapshot of every trace in the store.
 #[napi(catch_unwind)]
 pub fn store_snapshot() -> NativeSnapshot {
