@@ -26,7 +26,8 @@ import { Sampler } from './capture/sampler'
 import { WorkerHub } from './capture/workers'
 import { currentStack } from './capture/stack'
 import { Frame } from './frame'
-import { pyTypeName } from './pyformat'
+import { jsTypeName } from './jstype'
+import { rejectUnknownKeys } from './options'
 import { Snapshot, type CaptureInfo } from './snapshot'
 import { Traceback } from './traceback'
 
@@ -86,14 +87,24 @@ function clearStore(): void {
 const FRAMES_MESSAGE = 'the number of frames must be in range [1; 65535]'
 
 function checkNframe(nframe: unknown): number {
-  if (typeof nframe !== 'number') throw new TypeError(`nframe must be an integer, not ${pyTypeName(nframe)}`)
-  if (!Number.isInteger(nframe)) throw new TypeError(`nframe must be an integer, not ${pyTypeName(nframe)}`)
+  if (typeof nframe !== 'number') throw new TypeError(`nframe must be an integer, not ${jsTypeName(nframe)}`)
+  if (!Number.isInteger(nframe)) throw new TypeError(`nframe must be an integer, got ${nframe}`)
   if (nframe < 1 || nframe > 65535) throw new RangeError(FRAMES_MESSAGE)
   return nframe
 }
 
+/** Every key of {@link StartOptions} (the type makes a missing or extra one a compile error). */
+const START_OPTIONS: readonly string[] = Object.keys({
+  mode: true,
+  samplingInterval: true,
+  preciseFrames: true,
+  offload: true,
+  workers: true,
+} satisfies Record<keyof StartOptions, true>)
+
 function checkOptions(options: unknown): Required<StartOptions> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, not ${pyTypeName(options)}`)
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, not ${jsTypeName(options)}`)
+  rejectUnknownKeys(options, START_OPTIONS, 'option', 'start()')
   const o = options as StartOptions
   const mode = o.mode ?? 'sampled'
   if (mode !== 'sampled' && mode !== 'exact') throw new RangeError(`options.mode must be 'sampled' or 'exact', not ${String(mode)}`)
@@ -243,7 +254,7 @@ function checkAddress(domain: unknown, address: unknown): [number, bigint] {
   let a: bigint
   if (typeof address === 'bigint') a = address
   else if (typeof address === 'number' && Number.isSafeInteger(address)) a = BigInt(address)
-  else throw new TypeError(`address must be a safe integer or a bigint, not ${pyTypeName(address)}`)
+  else throw new TypeError(`address must be a safe integer or a bigint, not ${jsTypeName(address)}`)
   if (a < 0n || a >= 2n ** 64n) throw new RangeError(`address must be in [0, 2^64), got ${a}`)
   return [domain, a]
 }

@@ -7,13 +7,14 @@ use napi_derive::napi;
 use tracemalloc_core::store::global;
 use tracemalloc_core::{Error, FrameRec, TracebackRec, NONE};
 
-use crate::columns::TablesColumns;
+use crate::columns::{OwnedTables, TablesColumns};
 use crate::errors::check;
 use crate::snapshot::NativeSnapshot;
 use crate::strings::split_joined;
 
 fn intern_batch(b: &TablesColumns) -> tracemalloc_core::Result<Vec<u32>> {
-    let strings = split_joined(&b.strings, &b.string_lengths)?;
+    let b = OwnedTables::copy(b);
+    let strings = split_joined(b.strings, &b.string_lengths)?;
     if b.frames.len() % 4 != 0 || b.tracebacks.len() % 2 != 0 {
         return Err(Error::range(
             "a traceback batch needs frame quadruples and [sequence, totalNframe] pairs",
@@ -99,6 +100,8 @@ pub fn store_sync_domain(
             Error::range("sync columns differ in length"),
         ));
     }
+    // Copied once: the arrays may view shared memory that changes meanwhile.
+    let (address, size, traceback, weight) = (address.to_vec(), size.to_vec(), traceback.to_vec(), weight.to_vec());
     let ntb = global().read_tables(|t| t.tracebacks().len());
     if let Some(bad) = traceback.iter().find(|&&tb| tb as usize >= ntb) {
         return Err(crate::errors::throw(
