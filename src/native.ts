@@ -8,6 +8,7 @@ export {
   NativeSnapshot,
   storeClear,
   storeClearDomain,
+  storeEpoch,
   storeIntern,
   storeMemory,
   storeRaisePeak,

@@ -7,6 +7,7 @@
 import {
   storeClear,
   storeClearDomain,
+  storeEpoch,
   storeIntern,
   storeMemory,
   storeResetPeak,
@@ -283,9 +284,14 @@ export function track(domain: number, address: number | bigint, size: number, fr
     ids = list.slice(0, tracebackLimit).map(([file, line, col, fn]) => b.frame(file, line, col ?? 0, fn))
     total = Math.min(list.length, 65535)
   }
-  const [tb] = storeIntern(b.tables([b.seq(ids), total]))
-  storeTrack(d, a, size, tb!)
-  return true
+  const tables = b.tables([b.seq(ids), total])
+  // Another thread's clearTraces() may drop the store's tables between
+  // interning and tracking: then intern again.
+  for (;;) {
+    const epoch = storeEpoch()
+    const [tb] = storeIntern(tables)
+    if (storeTrack(d, a, size, tb!, epoch)) return true
+  }
 }
 
 /** Stops tracing a block (CPython's `PyTraceMalloc_Untrack`); true when it was traced. */

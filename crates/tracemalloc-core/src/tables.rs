@@ -1,8 +1,9 @@
 //! Interned strings, frames, frame sequences and tracebacks.
 //!
-//! Every id is a dense `u32` index. Tables only ever grow, so an id stays
+//! Every id is a dense `u32` index. A table only ever grows, so an id stays
 //! valid for the life of the table, and a snapshot can share a frozen copy
-//! through an `Arc`.
+//! through an `Arc`. (The trace store replaces its tables wholesale when it
+//! is cleared; see `store`.)
 
 use rustc_hash::FxHashMap;
 
@@ -173,8 +174,8 @@ impl Tables {
 
     /// True when every id of `self` means the same in `other`: `other` holds
     /// the same strings, frames and sequences under the same ids, and maybe
-    /// more. Tables of one trace store only grow, so an older snapshot's
-    /// tables are a prefix of a newer one's.
+    /// more. Tables of one trace store only grow between two clears, so an
+    /// older snapshot's tables are then a prefix of a newer one's.
     pub fn is_prefix_of(&self, other: &Tables) -> bool {
         fn prefix<T: PartialEq>(a: &[T], b: &[T]) -> bool {
             a.len() <= b.len() && a == &b[..a.len()]
