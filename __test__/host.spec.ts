@@ -4,8 +4,30 @@
  * memory and responsiveness. Real processes, signals, files and profilers.
  */
 import test from 'ava'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 import { hostFixture, nodes, runJson, version } from './child'
+
+/** A fresh private directory under the system temp dir, removed after the test. */
+function scratch(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tracemalloc-test-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Sample count and allocating function names of a .heapprofile. */
+function readHeapProfile(file: string): { samples: number; functions: Set<string> } {
+  const p = JSON.parse(readFileSync(file, 'utf8'))
+  const functions = new Set<string>()
+  const walk = (n: any) => {
+    if (n.selfSize > 0) functions.add(n.callFrame.functionName)
+    n.children.forEach(walk)
+  }
+  walk(p.head)
+  return { samples: p.samples.length, functions }
+}
 
 for (const node of nodes) {
   const v = version(node)
@@ -26,4 +48,38 @@ for (const node of nodes) {
       t.deepEqual(r.site500.d, [0, -r.site500.then[0], 0, -r.site500.then[1]])
     })
   }
+
+  for (const mode of ['sampled', 'exact']) {
+    test(`${v}: ${mode}: node --heap-prof keeps its profile`, async (t) => {
+      const dir = scratch(t)
+      const r = await runJson(node, ['--heap-prof', `--heap-prof-dir=${dir}`, '--heap-prof-interval=4096', hostFixture('heap-prof.js')], { MODE: mode })
+      t.false(r.tracing)
+      if (mode === 'sampled') {
+        t.is(r.started, undefined, 'sampled mode does not start on top of another sampler')
+        t.regex(r.error, /^Error: another sampling heap profiler is already running in this thread \(node --heap-prof/)
+        t.regex(r.error, /mode: 'exact'/, 'the error says what to do instead')
+      } else {
+        t.true(r.started, r.error)
+        t.true(r.traces > 100_000, `exact mode traced ${r.traces}`)
+      }
+      // The main thread's profile (thread 0), written by Node at exit.
+      const files = readdirSync(dir).filter((f) => /^Heap\..*\.0\.\d+\.heapprofile$/.test(f))
+      t.is(files.length, 1, `profiles: ${readdirSync(dir).join(', ')}`)
+      const profile = readHeapProfile(join(dir, files[0]!))
+      t.true(profile.samples > 100, `${profile.samples} samples`)
+      t.true(profile.functions.has('heapProfFixtureAlloc'), 'it saw the allocations made after stop()')
+    })
+  }
+
+  test(`${v}: sampled: another client stops the sampler: clear errors, and its own sampler is left alone`, async (t) => {
+    const r = await runJson(node, [hostFixture('lost-sampler.js')])
+    t.true(r.before > 0)
+    t.regex(r.lost, /^Error: V8's sampling heap profiler was stopped by another client/)
+    t.regex(r.cleared, /^Error: another sampling heap profiler is already running/, 'clearTraces() does not take it over')
+    t.is(r.stopped, 'ok')
+    t.true(r.othersSamples > 0, `stop() left the other client's sampler running: ${r.othersSamples}`)
+    t.is(r.restarted, 'ok')
+    t.true(r.again > 0, 'once it is gone, tracing starts again')
+  })
 }
+

@@ -126,18 +126,21 @@ function checkOptions(options: unknown): Required<StartOptions> {
 /**
  * Starts tracing JavaScript allocations, keeping up to `nframe` frames per
  * traceback (CPython's `start`). Starting while tracing does nothing, even
- * with another `nframe`: `stop()` first to change it.
+ * with another `nframe`: `stop()` first to change it. Sampled mode throws
+ * when another client (`node --heap-prof`, `@datadog/pprof`, DevTools)
+ * already runs V8's sampling heap profiler, which it would otherwise share.
  */
 export function start(nframe = 1, options: StartOptions = {}): void {
   const n = checkNframe(nframe)
   const opts = checkOptions(options)
   if (tracing) return
   if (opts.preciseFrames) v8.setFlagsFromString('--no-turbo-inlining')
-  clearStore()
+  // Throws, leaving the store alone, when V8's sampler is another client's.
   const capture =
     opts.mode === 'exact'
       ? new ExactTracker(n, threadId)
       : new Sampler({ nframe: n, interval: opts.samplingInterval, domain: threadId, offload: opts.offload })
+  clearStore()
   tracebackLimit = n
   const workers = opts.workers
     ? new WorkerHub({ nframe: n, mode: opts.mode, samplingInterval: opts.samplingInterval })

@@ -3,6 +3,12 @@
  * session, random sampling. Syncs run only on explicit calls (each read of
  * the profile forces a full GC in V8), preferably on the sync worker so the
  * traced thread does not parse the profile's JSON.
+ *
+ * V8 has one sampling heap profiler per thread, whoever starts it
+ * (`node --heap-prof`, `@datadog/pprof`, DevTools): a second start succeeds
+ * without effect and keeps the first one's interval, and any stop ends it
+ * for all. So tracemalloc refuses to start when one is already running,
+ * stops only the one it started, and says so when another client stopped it.
  * @module
  */
 import { Session } from 'node:inspector'
@@ -15,6 +21,24 @@ import type { SyncRequest, SyncWorkerData } from './sync-worker'
 
 /** How long the traced thread waits for the sync worker before syncing itself. */
 const WORKER_TIMEOUT_MS = 120_000
+
+const OTHER_CLIENTS = 'node --heap-prof, @datadog/pprof, or an inspector client such as DevTools'
+
+/** Why sampled mode cannot start: V8's sampler is someone else's. */
+export const OTHER_SAMPLER_MESSAGE =
+  `another sampling heap profiler is already running in this thread (${OTHER_CLIENTS}); ` +
+  'V8 has only one, and tracemalloc will neither take it over nor stop it: ' +
+  "stop that profiler first, or trace with start(n, { mode: 'exact' })"
+
+/** Why a sync failed: another client stopped the sampler tracemalloc started. */
+export const LOST_SAMPLER_MESSAGE =
+  `V8's sampling heap profiler was stopped by another client (${OTHER_CLIENTS}); ` +
+  'the sampled traces are those of the last sync: clearTraces() starts sampling again if no other profiler runs'
+
+/** True when V8 answers that no sampling heap profiler runs. */
+function notStarted(e: unknown): boolean {
+  return /sampling heap profiler was not started/i.test((e as Error)?.message ?? '')
+}
 
 /** Options of a sampler. */
 export interface SamplerOptions {
@@ -33,17 +57,39 @@ export class Sampler {
   #worker: Worker | undefined
   #workerReady = false
   #flags: Int32Array | undefined
+  /** True while the running sampler is the one this session started. */
+  #owned = false
 
+  /** Starts sampling; throws {@link OTHER_SAMPLER_MESSAGE} when another sampler runs. */
   constructor(opts: SamplerOptions) {
     this.#opts = opts
     this.#local = new ProfileSync(opts.domain, opts.nframe, opts.interval)
     this.#session.connect()
-    postSync(this.#session, 'HeapProfiler.enable')
-    this.#startSampling()
+    try {
+      postSync(this.#session, 'HeapProfiler.enable')
+      this.#startSampling()
+    } catch (e) {
+      this.#session.disconnect()
+      throw e
+    }
     if (opts.offload) this.#spawnWorker()
   }
 
+  /** True when a sampling heap profiler runs in this thread, whoever started it. */
+  #samplerRunning(): boolean {
+    try {
+      postSync(this.#session, 'HeapProfiler.getSamplingProfile')
+      return true
+    } catch (e) {
+      if (notStarted(e)) return false
+      throw e
+    }
+  }
+
+  /** Starts V8's sampler, unless another client's runs. */
   #startSampling(): void {
+    if (this.#samplerRunning()) throw new Error(OTHER_SAMPLER_MESSAGE)
+    this.#owned = true
     postSync(this.#session, 'HeapProfiler.startSampling', {
       samplingInterval: this.#opts.interval,
       includeObjectsCollectedByMajorGC: false,
@@ -79,8 +125,12 @@ export class Sampler {
     if (w) void w.terminate().catch(() => undefined)
   }
 
-  /** Reads the profile and applies it to the store. */
+  /**
+   * Reads the profile and applies it to the store. Throws
+   * {@link LOST_SAMPLER_MESSAGE} when another client stopped the sampler.
+   */
   sync(): SyncResult {
+    if (!this.#owned) throw new Error(LOST_SAMPLER_MESSAGE)
     if (this.#worker && this.#workerReady && this.#flags) {
       const flags = this.#flags
       Atomics.store(flags, 0, 0)
@@ -92,25 +142,57 @@ export class Sampler {
       // A worker that failed or stalled is not trusted again.
       this.#dropWorker()
     }
-    const { profile } = postSync<{ profile: SamplingProfile }>(this.#session, 'HeapProfiler.getSamplingProfile')
+    let profile: SamplingProfile
+    try {
+      profile = postSync<{ profile: SamplingProfile }>(this.#session, 'HeapProfiler.getSamplingProfile').profile
+    } catch (e) {
+      if (!notStarted(e)) throw e
+      this.#disown()
+      throw new Error(LOST_SAMPLER_MESSAGE)
+    }
     return this.#local.apply(profile)
   }
 
-  /** Drops every sample: the profiler starts over, and so do node ids. */
+  /**
+   * Forgets the sampler another client stopped. This session still records
+   * that it started one, and V8 would stop whatever sampler runs when the
+   * session disconnects; only a stop that succeeds clears that record. So,
+   * while no sampler runs, start one and stop it at once.
+   */
+  #disown(): void {
+    this.#owned = false
+    try {
+      postSync(this.#session, 'HeapProfiler.startSampling', { samplingInterval: this.#opts.interval })
+      postSync(this.#session, 'HeapProfiler.stopSampling')
+    } catch {
+      // Nothing more can be done; the sync error says what happened.
+    }
+  }
+
+  /**
+   * Drops every sample: the profiler starts over, and so do node ids. After
+   * another client stopped it, this starts it again if no other sampler runs.
+   */
   restart(): void {
-    postSync(this.#session, 'HeapProfiler.stopSampling')
+    if (this.#owned) {
+      this.#owned = false
+      postSync(this.#session, 'HeapProfiler.stopSampling')
+    }
     this.#startSampling()
     this.#local.reset()
     this.#worker?.postMessage({ type: 'reset' } satisfies SyncRequest)
   }
 
-  /** Stops sampling and closes the session and the worker. */
+  /** Stops sampling (when the sampler is ours) and closes the session and the worker. */
   close(): void {
     this.#dropWorker()
-    try {
-      postSync(this.#session, 'HeapProfiler.stopSampling')
-    } catch {
-      // Already stopped (for example by another sampler); closing is enough.
+    if (this.#owned) {
+      this.#owned = false
+      try {
+        postSync(this.#session, 'HeapProfiler.stopSampling')
+      } catch {
+        // Already stopped by another client; closing is enough.
+      }
     }
     this.#session.disconnect()
   }
