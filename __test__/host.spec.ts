@@ -4,17 +4,47 @@
  * memory and responsiveness. Real processes, signals, files and profilers.
  */
 import test from 'ava'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { hostFixture, nodes, runJson, version } from './child'
+import { hostFixture, nodes, root, runJson, slot, version, type Ran } from './child'
 
 /** A fresh private directory under the system temp dir, removed after the test. */
 function scratch(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'tracemalloc-test-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   return dir
+}
+
+/**
+ * Runs a fixture; when `trigger` appears on its stdout, sends `signal`.
+ * Killed after 120 s.
+ */
+function runAndSignal(node: string, args: string[], env: Record<string, string>, trigger?: string, signal: NodeJS.Signals = 'SIGINT'): Promise<Ran> {
+  return slot(
+    () =>
+      new Promise<Ran>((done) => {
+        const child = spawn(node, args, { cwd: root, env: { ...process.env, ...env } })
+        let stdout = ''
+        let stderr = ''
+        let sent = false
+        child.stdout.on('data', (d) => {
+          stdout += d
+          if (trigger !== undefined && !sent && stdout.includes(trigger)) {
+            sent = true
+            child.kill(signal)
+          }
+        })
+        child.stderr.on('data', (d) => (stderr += d))
+        const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
+        child.on('close', (status, sig) => {
+          clearTimeout(timer)
+          done({ status, signal: sig, stdout, stderr })
+        })
+      }),
+  )
 }
 
 /** Sample count and allocating function names of a .heapprofile. */
@@ -81,5 +111,38 @@ for (const node of nodes) {
     t.is(r.restarted, 'ok')
     t.true(r.again > 0, 'once it is gone, tracing starts again')
   })
+
+  const endings: [mode: string, ending: string, expect: { status?: number; signal?: NodeJS.Signals; trigger?: string }][] = [
+    ['sampled', 'normal', { status: 0 }],
+    ['sampled', 'throw', { status: 1 }],
+    ['sampled', 'sigint', { signal: 'SIGINT', trigger: 'waiting' }],
+    ['sampled', 'worker-exit', { status: 0 }],
+    ['exact', 'normal', { status: 0 }],
+    ['exact', 'throw', { status: 1 }],
+    ['exact', 'sigint', { signal: 'SIGINT', trigger: 'waiting' }],
+    ['exact', 'exit-in-sync', { status: 0 }],
+    ['exact', 'throw-in-sync', { status: 1 }],
+    ['exact', 'sigint-in-sync', { signal: 'SIGINT', trigger: 'mid-sync' }],
+    ['exact', 'worker-exit', { status: 0 }],
+    ['exact', 'worker-killed', { status: 0 }],
+  ]
+  for (const [mode, ending, expect] of endings) {
+    test(`${v}: ${mode}, ${ending}: no temporary file is left, and none was ever readable by others`, async (t) => {
+      const tmp = scratch(t)
+      const r = await runAndSignal(node, [hostFixture('temp-files.js')], { TMPDIR: tmp, MODE: mode, CASE: ending }, expect.trigger)
+      if (expect.signal) t.is(r.signal, expect.signal, `${r.status} ${r.stderr}`)
+      else t.is(r.status, expect.status!, r.stderr)
+      if (ending.startsWith('worker')) t.regex(r.stdout, /worker gone/)
+      t.deepEqual(readdirSync(tmp), [], 'nothing of ours remains in the temp dir')
+      const modes = r.stdout.split('\n').filter((l) => l.startsWith('modes '))
+      if (ending.includes('in-sync') || ending.startsWith('worker-')) t.true(modes.length > 0 || mode === 'sampled', 'the wrapper saw a write')
+      for (const line of modes) {
+        const [, file, dir, existed] = line.split(' ')
+        t.is(existed, 'true', 'the file exists before V8 writes it: created exclusively by us')
+        t.is(parseInt(file!, 8) & 0o077, 0, `file mode ${file}`)
+        t.is(parseInt(dir!, 8) & 0o077, 0, `directory mode ${dir}`)
+      }
+    })
+  }
 }
 

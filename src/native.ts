@@ -6,6 +6,7 @@
 export {
   HeapSnapshotReader,
   NativeSnapshot,
+  removePrivateHeapFiles,
   storeClear,
   storeClearDomain,
   storeEpoch,

@@ -6,6 +6,7 @@
 pub mod columns;
 mod errors;
 pub mod heapsnapshot;
+mod private_tmp;
 mod snapshot;
 pub mod store;
 mod strings;
