@@ -7,7 +7,7 @@ import test from 'ava'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 import { hostFixture, nodes, root, runJson, slot, version, type Ran } from './child'
 
@@ -22,11 +22,19 @@ function scratch(t: { teardown(fn: () => void): void }): string {
  * Runs a fixture; when `trigger` appears on its stdout, sends `signal`.
  * Killed after 120 s.
  */
-function runAndSignal(node: string, args: string[], env: Record<string, string>, trigger?: string, signal: NodeJS.Signals = 'SIGINT'): Promise<Ran> {
+function runAndSignal(
+  node: string,
+  args: string[],
+  env: Record<string, string>,
+  trigger?: string,
+  signal: NodeJS.Signals = 'SIGINT',
+): Promise<Ran> {
   return slot(
     () =>
       new Promise<Ran>((done) => {
-        const child = spawn(node, args, { cwd: root, env: { ...process.env, ...env } })
+        // In a session of its own: no controlling terminal, so a signal
+        // reaches only the process it is sent to.
+        const child = spawn(node, args, { cwd: root, env: { ...process.env, ...env }, detached: true })
         let stdout = ''
         let stderr = ''
         let sent = false
@@ -46,6 +54,30 @@ function runAndSignal(node: string, args: string[], env: Record<string, string>,
       }),
   )
 }
+
+/** True while process `pid` exists (and is not a zombie). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return true
+  }
+}
+
+/** Waits up to `ms` for `pid` to be gone. */
+async function gone(pid: number, ms = 10_000): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    if (!alive(pid)) return true
+  }
+  return !alive(pid)
+}
+
+const cli = resolve(root, 'dist/src/cli/main.js')
 
 /** Sample count and allocating function names of a .heapprofile. */
 function readHeapProfile(file: string): { samples: number; functions: Set<string> } {
@@ -144,5 +176,76 @@ for (const node of nodes) {
       }
     })
   }
+
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    test(`${v}: tracemalloc run: ${signal} reaches the program, which dies by it, and the report is printed`, async (t) => {
+      const r = await runAndSignal(node, [cli, 'run', '--nframe', '3', '--', hostFixture('server.js')], {}, 'ready', signal)
+      t.is(r.signal, signal, `tracemalloc run ends by the program's signal (status ${r.status}): ${r.stderr}`)
+      t.regex(r.stderr, /\[ Top \d+ of \d+ \]/, 'the report was printed')
+      t.true(r.stderr.includes(`${hostFixture('server.js')}:`), r.stderr)
+      t.regex(r.stderr, /Total: /)
+      t.notRegex(r.stdout, /timed out/)
+      const pid = Number(/ready (\d+)/.exec(r.stdout)![1])
+      t.true(await gone(pid), `the program (pid ${pid}) did not outlive tracemalloc run`)
+    })
+
+    test(`${v}: tracemalloc run: a program that handles ${signal} gets it once and exits normally, with its report`, async (t) => {
+      const r = await runAndSignal(node, [cli, 'run', '--', hostFixture('server.js')], { HANDLER: 'graceful' }, 'ready', signal)
+      t.is(r.status, 0, r.stderr)
+      t.notRegex(r.stdout, /timed out/)
+      t.regex(r.stdout, new RegExp(`got ${signal}`))
+      t.regex(r.stdout, /signals 1\n/, 'delivered exactly once')
+      t.regex(r.stderr, /\[ Top \d+ of \d+ \]/)
+    })
+  }
+
+  test(`${v}: tracemalloc run --exact: SIGTERM still gives the report`, async (t) => {
+    const r = await runAndSignal(node, [cli, 'run', '--exact', '--', hostFixture('server.js')], {}, 'ready', 'SIGTERM')
+    t.is(r.signal, 'SIGTERM', r.stderr)
+    t.notRegex(r.stdout, /timed out/)
+    t.regex(r.stderr, /exact mode/)
+    t.true(r.stderr.includes(`${hostFixture('server.js')}:`), r.stderr)
+  })
+
+  test(`${v}: tracemalloc run passes the program's exit code through`, async (t) => {
+    const r = await runAndSignal(node, [cli, 'run', '--', hostFixture('server.js')], { EXIT_CODE: '7' })
+    t.is(r.status, 7, r.stderr)
+    t.regex(r.stderr, /Total: /)
+  })
+
+  test(`${v}: tracemalloc run in a terminal: Ctrl-C reaches the program once`, async (t) => {
+    // A real pseudo-terminal (util-linux script): ^C makes the terminal send
+    // SIGINT to its whole foreground process group, tracemalloc run and the
+    // program alike; run must not send the program a second one.
+    const command = [node, cli, 'run', '--', hostFixture('server.js')].map((a) => `'${a}'`).join(' ')
+    const r = await slot(
+      () =>
+        new Promise<Ran>((done) => {
+          const child = spawn('script', ['-qfec', command, '/dev/null'], {
+            cwd: root,
+            env: { ...process.env, HANDLER: 'graceful' },
+            detached: true,
+          })
+          let out = ''
+          let sent = false
+          child.stdout.on('data', (d) => {
+            out += d
+            if (!sent && out.includes('ready')) {
+              sent = true
+              child.stdin.write('\x03')
+            }
+          })
+          const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+          child.on('close', (status, signal) => {
+            clearTimeout(timer)
+            done({ status, signal, stdout: out, stderr: '' })
+          })
+        }),
+    )
+    t.regex(r.stdout, /got SIGINT/, r.stdout)
+    t.regex(r.stdout, /signals 1\r?\n/, 'one SIGINT, not one from the terminal and one forwarded')
+    t.regex(r.stdout, /\[ Top \d+ of \d+ \]/, 'the report (stderr goes to the terminal too)')
+    t.is(r.status, 0)
+  })
 }
 

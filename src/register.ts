@@ -13,18 +13,13 @@ import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads'
 
 import { CHANNEL, WORKER_ENV, type HubMessage, type WorkerTraceConfig } from './capture/workers'
 
+import { finishReport } from './cli/child'
+import { REPORT_ENV, type ReportConfig } from './cli/report-config'
 import { readEnvConfig } from './envconfig'
-import { formatReport } from './report'
-import type { KeyType } from './snapshot'
-import { atProcessEnd, clearTraces, start, stop, syncNow, takeSnapshot } from './tracemalloc'
+import { clearTraces, start, stop, syncNow } from './tracemalloc'
 
 /** Global that holds one function per CommonJS module in report mode. */
 const KEEP = '__tracemalloc_scripts__'
-
-interface ReportConfig {
-  top: number
-  keyType: KeyType
-}
 
 /**
  * V8 resolves a sampled frame's file and line only when the profile is
@@ -98,14 +93,11 @@ function main(): void {
   const cfg = readEnvConfig()
   if (cfg.nframe === 0) return
   start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, workers: cfg.workers })
-  const report = process.env.TRACEMALLOC_REPORT
+  const report = process.env[REPORT_ENV]
   if (report) {
     const rc = JSON.parse(report) as ReportConfig
     if (cfg.mode === 'sampled') keepFramesResolved()
-    atProcessEnd(() => {
-      const lines = formatReport(takeSnapshot(), rc.keyType, rc.top)
-      process.stderr.write(`${lines.join('\n')}\n`)
-    })
+    finishReport(rc)
   }
 }
 
