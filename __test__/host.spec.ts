@@ -166,6 +166,7 @@ for (const node of nodes) {
       else t.is(r.status, expect.status!, r.stderr)
       if (ending.startsWith('worker')) t.regex(r.stdout, /worker gone/)
       t.deepEqual(readdirSync(tmp), [], 'nothing of ours remains in the temp dir')
+      t.notRegex(r.stderr, /Waiting for the debugger/)
       const modes = r.stdout.split('\n').filter((l) => l.startsWith('modes '))
       if (ending.includes('in-sync') || ending.startsWith('worker-')) t.true(modes.length > 0 || mode === 'sampled', 'the wrapper saw a write')
       for (const line of modes) {
@@ -182,6 +183,7 @@ for (const node of nodes) {
       const r = await runAndSignal(node, [cli, 'run', '--nframe', '3', '--', hostFixture('server.js')], {}, 'ready', signal)
       t.is(r.signal, signal, `tracemalloc run ends by the program's signal (status ${r.status}): ${r.stderr}`)
       t.regex(r.stderr, /\[ Top \d+ of \d+ \]/, 'the report was printed')
+      t.notRegex(r.stderr, /Waiting for the debugger/)
       t.true(r.stderr.includes(`${hostFixture('server.js')}:`), r.stderr)
       t.regex(r.stderr, /Total: /)
       t.notRegex(r.stdout, /timed out/)
@@ -246,6 +248,15 @@ for (const node of nodes) {
     t.regex(r.stdout, /signals 1\r?\n/, 'one SIGINT, not one from the terminal and one forwarded')
     t.regex(r.stdout, /\[ Top \d+ of \d+ \]/, 'the report (stderr goes to the terminal too)')
     t.is(r.status, 0)
+  })
+
+  test(`${v}: a traced worker blocked in synchronous code: syncs go on without it, and it catches up once free`, async (t) => {
+    // The stall itself is measured by \`npm run bench -- stall\`, not here.
+    const r = await runJson(node, [hostFixture('busy-worker.js')])
+    t.true(r.idle.first > 100_000 * 16, `the idle worker synced: ${JSON.stringify(r.idle)}`)
+    t.true(r.stillBlocked, 'the worker stayed blocked through three syncs of the main thread')
+    for (const b of r.busy) t.deepEqual(b, r.idle, 'meanwhile its traces are those of its last sync')
+    t.true(r.free.second > 100_000 * 16, `once free it synced its newer allocations: ${JSON.stringify(r.free)}`)
   })
 }
 

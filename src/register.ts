@@ -11,7 +11,7 @@
 import Module from 'node:module'
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads'
 
-import { CHANNEL, WORKER_ENV, type HubMessage, type WorkerTraceConfig } from './capture/workers'
+import { CHANNEL, HubClient, WORKER_ENV, type HubMessage, type WorkerTraceConfig } from './capture/workers'
 
 import { finishReport } from './cli/child'
 import { REPORT_ENV, type ReportConfig } from './cli/report-config'
@@ -56,21 +56,23 @@ function keepFramesResolved(): void {
  * asks, and once more on exit, so the traces outlive the worker.
  */
 function traceWorker(cfg: WorkerTraceConfig): void {
-  start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, offload: false })
+  try {
+    start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, offload: false })
+  } catch (e) {
+    // Tracing must not keep the worker from running (for example when
+    // `node --heap-prof` runs V8's sampler in every thread).
+    process.stderr.write(`tracemalloc: worker ${threadId} is not traced: ${(e as Error).message}\n`)
+    return
+  }
   const channel = new BroadcastChannel(CHANNEL)
   channel.unref()
   const say = (m: HubMessage) => channel.postMessage(m)
-  say({ type: 'hello', id: threadId })
+  const client = new HubClient()
+  say(client.hello(threadId))
   channel.onmessage = (e: unknown) => {
     const m = (e as { data: HubMessage }).data
     if (m.type === 'sync') {
-      try {
-        syncNow()
-      } finally {
-        const done = new Int32Array(m.done)
-        Atomics.add(done, 0, 1)
-        Atomics.notify(done, 0)
-      }
+      client.answer(m, syncNow)
     } else if (m.type === 'clear') {
       clearTraces()
     } else if (m.type === 'stop') {

@@ -314,7 +314,8 @@ export function syncNow(): void {
 /**
  * Runs `fn` once when the traced process is about to end: on `exit` in
  * sampled mode, and in exact mode just before tracking ends (V8's tracker
- * would otherwise keep the process alive). Used by the CLI's report.
+ * would otherwise keep the process alive). Used by the CLI's report. Its
+ * `exit` listener goes first, while the capture's helpers are still there.
  * @internal
  */
 export function atProcessEnd(fn: () => void): void {
@@ -327,5 +328,5 @@ export function atProcessEnd(fn: () => void): void {
   }
   const t = tracing
   if (t?.capture instanceof ExactTracker) t.capture.beforeRelease = once
-  process.once('exit', once)
+  process.prependOnceListener('exit', once)
 }

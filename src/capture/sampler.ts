@@ -35,6 +35,23 @@ export const LOST_SAMPLER_MESSAGE =
   `V8's sampling heap profiler was stopped by another client (${OTHER_CLIENTS}); ` +
   'the sampled traces are those of the last sync: clearTraces() starts sampling again if no other profiler runs'
 
+/** Flags of Node's own profilers, which the sync worker must not inherit (it would write profiles of its own). */
+const PROFILER_FLAG = /^--(cpu-prof|heap-prof|prof)(-|=|$)/
+/** Those of them that take a value, which may be the next argument. */
+const PROFILER_VALUE_FLAG = /^--(cpu|heap)-prof-(dir|name|interval)$/
+
+/** `process.execArgv` without Node's profiler flags. */
+function execArgvWithoutProfilers(): string[] {
+  const out: string[] = []
+  const argv = process.execArgv
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (!PROFILER_FLAG.test(a)) out.push(a)
+    else if (PROFILER_VALUE_FLAG.test(a)) i++
+  }
+  return out
+}
+
 /** True when V8 answers that no sampling heap profiler runs. */
 function notStarted(e: unknown): boolean {
   return /sampling heap profiler was not started/i.test((e as Error)?.message ?? '')
@@ -59,6 +76,11 @@ export class Sampler {
   #flags: Int32Array | undefined
   /** True while the running sampler is the one this session started. */
   #owned = false
+  /**
+   * Ends the sync worker when the process exits: its session is connected
+   * to this thread, and Node waits for such sessions to disconnect.
+   */
+  readonly #atExit = () => this.#dropWorker()
 
   /** Starts sampling; throws {@link OTHER_SAMPLER_MESSAGE} when another sampler runs. */
   constructor(opts: SamplerOptions) {
@@ -72,7 +94,10 @@ export class Sampler {
       this.#session.disconnect()
       throw e
     }
-    if (opts.offload) this.#spawnWorker()
+    if (opts.offload) {
+      this.#spawnWorker()
+      process.on('exit', this.#atExit)
+    }
   }
 
   /** True when a sampling heap profiler runs in this thread, whoever started it. */
@@ -102,7 +127,11 @@ export class Sampler {
     const data: SyncWorkerData = { flags, nframe: this.#opts.nframe, interval: this.#opts.interval, domain: this.#opts.domain }
     const file = join(__dirname, `sync-worker${extname(__filename)}`)
     try {
-      const w = new Worker(file, { workerData: data, env: { ...process.env, TRACEMALLOC: '' } })
+      const w = new Worker(file, {
+        workerData: data,
+        env: { ...process.env, TRACEMALLOC: '' },
+        execArgv: execArgvWithoutProfilers(),
+      })
       w.on('message', (m: { type: string }) => {
         if (m.type === 'ready') this.#workerReady = true
       })
@@ -185,6 +214,7 @@ export class Sampler {
 
   /** Stops sampling (when the sampler is ours) and closes the session and the worker. */
   close(): void {
+    process.removeListener('exit', this.#atExit)
     this.#dropWorker()
     if (this.#owned) {
       this.#owned = false
