@@ -22,6 +22,9 @@ import type { SyncRequest, SyncWorkerData } from './sync-worker'
 /** How long the traced thread waits for the sync worker before syncing itself. */
 const WORKER_TIMEOUT_MS = 120_000
 
+/** How long closing waits for the sync worker to disconnect its session. */
+const CLOSE_TIMEOUT_MS = 1000
+
 const OTHER_CLIENTS = 'node --heap-prof, @datadog/pprof, or an inspector client such as DevTools'
 
 /** Why sampled mode cannot start: V8's sampler is someone else's. */
@@ -78,7 +81,8 @@ export class Sampler {
   #owned = false
   /**
    * Ends the sync worker when the process exits: its session is connected
-   * to this thread, and Node waits for such sessions to disconnect.
+   * to this thread, and Node waits for such sessions to disconnect (saying
+   * `Waiting for the debugger to disconnect...`).
    */
   readonly #atExit = () => this.#dropWorker()
 
@@ -147,9 +151,20 @@ export class Sampler {
     }
   }
 
+  /**
+   * Ends the sync worker. A ready one first disconnects its session, and
+   * this thread waits for that (bounded): terminating alone is
+   * asynchronous, and the session could outlive this thread's exit.
+   */
   #dropWorker(): void {
-    this.#workerReady = false
     const w = this.#worker
+    const flags = this.#flags
+    if (w && this.#workerReady && flags) {
+      Atomics.store(flags, 0, 0)
+      w.postMessage({ type: 'close' } satisfies SyncRequest)
+      Atomics.wait(flags, 0, 0, CLOSE_TIMEOUT_MS)
+    }
+    this.#workerReady = false
     this.#worker = undefined
     if (w) void w.terminate().catch(() => undefined)
   }

@@ -14,7 +14,7 @@
  */
 import { formatReport } from '../report'
 import type { Snapshot } from '../snapshot'
-import { atProcessEnd, takeSnapshot } from '../tracemalloc'
+import { atProcessEnd, stop, takeSnapshot } from '../tracemalloc'
 import type { ReportConfig } from './report-config'
 
 /** Signals whose default action ends the program. */
@@ -55,6 +55,9 @@ export function finishReport(rc: ReportConfig): void {
     // report comes when it exits.
     if (process.listenerCount(sig) > 1) return
     finish()
+    // Tracing ends before the program does, so that no inspector session
+    // of ours is left for Node to wait for.
+    stop()
     for (const s of ENDING_SIGNALS) process.removeListener(s, onSignal)
     process.kill(process.pid, sig)
   }
