@@ -42,7 +42,7 @@ export const WORKER_ENV = 'TRACEMALLOC_WORKER'
 const SYNC_TIMEOUT_MS = 5000
 
 /** How long the main thread waits for a worker to begin a sync: longer means busy. */
-const START_GRACE_MS = 50
+const START_GRACE_MS = 250
 
 /** A sync request: `seq` numbers it; `latest` holds the newest `seq`; `wake` is bumped on progress. */
 export interface SyncMessage {
