@@ -122,8 +122,15 @@ impl TraceStore {
     /// Traces a block, replacing any trace at the same `(domain, address)`.
     /// `weight` is the number of blocks the trace stands for (1 when exact).
     /// Returns the replaced entry. `traceback` must have been interned in the
-    /// current epoch of the tables (see [`TraceStore::track_in`]).
+    /// current epoch of the tables (see [`TraceStore::track_in`]); an id the
+    /// current tables do not hold (they were cleared since) is not traced.
     pub fn track(&self, domain: u32, address: u64, size: u64, traceback: u32, weight: f64) -> Option<Entry> {
+        // Held while inserting, so that no `clear` comes between the check
+        // and the insert (recursive: callers may hold it already).
+        let tables = self.tables.read_recursive();
+        if traceback as usize >= tables.tracebacks().len() {
+            return None;
+        }
         let weight = if weight.is_finite() && weight > 0.0 {
             weight
         } else {
@@ -423,6 +430,7 @@ mod tests {
     #[test]
     fn sync_domain_replaces_one_domain_only() {
         let s = TraceStore::new();
+        assert_eq!(intern_file(&s, b"a.js"), 0);
         s.track(7, 1, 100, 0, 1.0);
         s.track(0, 1, 10, 0, 1.0);
         s.track(0, 2, 20, 0, 1.0);
@@ -476,6 +484,18 @@ mod tests {
         let t = after.tables();
         let frame = t.frames()[t.seq(t.tracebacks()[after.tracebacks()[0] as usize].seq)[0] as usize];
         assert_eq!(t.str_bytes(frame.file), b"/app/new.js");
+    }
+
+    #[test]
+    fn track_ignores_ids_the_tables_do_not_hold() {
+        let s = TraceStore::new();
+        let tb = intern_file(&s, b"a.js");
+        s.clear();
+        // A native caller that interned before a clear: nothing is traced,
+        // rather than an id that a later snapshot could not resolve.
+        assert_eq!(s.track(0, 1, 10, tb, 1.0), None);
+        assert!(s.is_empty());
+        assert_eq!(s.snapshot().len(), 0);
     }
 
     #[test]
