@@ -118,12 +118,12 @@ export class Sampler {
   /** Starts V8's sampler, unless another client's runs. */
   #startSampling(): void {
     if (this.#samplerRunning()) throw new Error(OTHER_SAMPLER_MESSAGE)
-    this.#owned = true
     postSync(this.#session, 'HeapProfiler.startSampling', {
       samplingInterval: this.#opts.interval,
       includeObjectsCollectedByMajorGC: false,
       includeObjectsCollectedByMinorGC: false,
     })
+    this.#owned = true
   }
 
   #spawnWorker(): void {
@@ -139,15 +139,16 @@ export class Sampler {
       w.on('message', (m: { type: string }) => {
         if (m.type === 'ready') this.#workerReady = true
       })
-      w.on('error', () => this.#dropWorker())
-      w.on('exit', () => this.#dropWorker())
+      // A worker that failed or ended has no session left to close.
+      w.on('error', () => this.#dropWorker(false))
+      w.on('exit', () => this.#dropWorker(false))
       // Last: adding a 'message' listener refs the port again, and the
       // helper must never keep the traced process alive.
       w.unref()
       this.#worker = w
       this.#flags = new Int32Array(flags)
     } catch {
-      this.#dropWorker()
+      this.#dropWorker(false)
     }
   }
 
@@ -156,10 +157,10 @@ export class Sampler {
    * this thread waits for that (bounded): terminating alone is
    * asynchronous, and the session could outlive this thread's exit.
    */
-  #dropWorker(): void {
+  #dropWorker(closeSession = true): void {
     const w = this.#worker
     const flags = this.#flags
-    if (w && this.#workerReady && flags) {
+    if (closeSession && w && this.#workerReady && flags) {
       Atomics.store(flags, 0, 0)
       w.postMessage({ type: 'close' } satisfies SyncRequest)
       Atomics.wait(flags, 0, 0, CLOSE_TIMEOUT_MS)
