@@ -8,6 +8,7 @@ import { runCaptureBench } from './capture'
 import { runExportBench } from './export'
 import { runImportBench } from './import'
 import { runSnapshotBench } from './snapshot'
+import { runStallBench } from './stall'
 
 const only = process.argv[2]
 if (!only || only === 'snapshot') runSnapshotBench()
@@ -15,3 +16,4 @@ if (!only || only === 'capture') runCaptureBench()
 if (!only || only === 'import') runImportBench()
 if (!only || only === 'export') void runExportBench()
 if (!only || only === 'stability') runStabilityBench()
+if (!only || only === 'stall') runStallBench()

@@ -6,6 +6,7 @@ import { columnsFromRaw, toNative, type SnapshotColumns } from './columns'
 import { exportSnapshot, exportSnapshotAsync, type ExportFormat, type ExportOptions } from './files/export'
 import { DomainFilter, Filter, WINDOWS } from './filter'
 import { NativeSnapshot, type TraceColumns } from './native'
+import { jsTypeName } from './jstype'
 import { pyRepr, pyTypeName } from './pyformat'
 import { KeyRef, Statistic, StatisticDiff } from './statistic'
 import { TablesView } from './tables'
@@ -175,7 +176,7 @@ export class Snapshot {
     }
     const inputs = Array.from(filters as Iterable<unknown>, (f, i) => {
       if (f instanceof Filter || f instanceof DomainFilter) return f.toInput()
-      throw new TypeError(`filters[${i}] must be a Filter or a DomainFilter, not ${pyTypeName(f)}`)
+      throw new TypeError(`filters[${i}] must be a Filter or a DomainFilter, not ${jsTypeName(f)}`)
     })
     const native = this.#native.filterTraces(inputs, WINDOWS)
     return Snapshot.wrap(native, this.tracebackLimit, this.#tables, this.captureInfo, this.extraMeta)
@@ -204,7 +205,7 @@ export class Snapshot {
    */
   compareTo(oldSnapshot: Snapshot, keyType: KeyType, cumulative = false): StatisticDiff[] {
     if (!(oldSnapshot instanceof Snapshot)) {
-      throw new TypeError(`oldSnapshot must be a Snapshot, not ${pyTypeName(oldSnapshot)}`)
+      throw new TypeError(`oldSnapshot must be a Snapshot, not ${jsTypeName(oldSnapshot)}`)
     }
     checkKeyType(keyType, cumulative)
     const r = this.#native.compareTo(oldSnapshot.#native, keyType, Boolean(cumulative))

@@ -1,6 +1,7 @@
 //! Exact mode and `.heapsnapshot` files: V8 heap snapshots streamed, chunk
 //! by chunk, into the engine's parser. Nothing holds the whole JSON.
 
+use napi::bindgen_prelude::Function;
 use napi::Env;
 use napi_derive::napi;
 use tracemalloc_core::store::global;
@@ -8,6 +9,7 @@ use tracemalloc_core::Error;
 use tracemalloc_formats::heapsnapshot::{HeapSnapshotParser, Limits, ParsedHeap};
 
 use crate::errors::{check, throw};
+use crate::private_tmp::{remove_thread_files, PrivateFile};
 use crate::snapshot::NativeSnapshot;
 
 /// Frames of one object's allocation stack: `[file, line, column, function]`
@@ -39,6 +41,33 @@ impl HeapSnapshotReader {
             .as_ref()
             .ok_or_else(|| throw(env, Error::range("the heap snapshot is not finished yet")))
     }
+
+    fn feed_path(&mut self, env: &Env, path: &str) -> napi::Result<()> {
+        use std::io::Read;
+        let env = *env;
+        let p = self
+            .parser
+            .as_mut()
+            .ok_or_else(|| throw(&env, Error::range("the heap snapshot is already finished")))?;
+        let io = |e: std::io::Error| {
+            throw(
+                &env,
+                Error {
+                    kind: tracemalloc_core::ErrorKind::Other,
+                    message: format!("{path}: {e}"),
+                },
+            )
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buf).map_err(io)?;
+            if n == 0 {
+                return Ok(());
+            }
+            check(&env, p.feed(&buf[..n]))?;
+        }
+    }
 }
 
 #[napi]
@@ -56,29 +85,28 @@ impl HeapSnapshotReader {
     /// never held in memory at once).
     #[napi(catch_unwind)]
     pub fn feed_file(&mut self, env: Env, path: String) -> napi::Result<()> {
-        use std::io::Read;
-        let p = self
-            .parser
-            .as_mut()
-            .ok_or_else(|| throw(&env, Error::range("the heap snapshot is already finished")))?;
-        let io = |e: std::io::Error| {
+        self.feed_path(&env, &path)
+    }
+
+    /// Feeds a heap snapshot that `write(path)` writes (with
+    /// `v8.writeHeapSnapshot`) into a private file: created exclusively with
+    /// mode 0600 in a new directory of mode 0700 under the temp dir, and
+    /// removed with its directory on every way out, including an exception
+    /// in `write` and a worker terminated while it ran.
+    #[napi(catch_unwind)]
+    pub fn feed_heap_snapshot(&mut self, env: Env, write: Function<String, ()>) -> napi::Result<()> {
+        let file = PrivateFile::create("heap.heapsnapshot").map_err(|e| {
             throw(
                 &env,
                 Error {
                     kind: tracemalloc_core::ErrorKind::Other,
-                    message: format!("{path}: {e}"),
+                    message: format!("cannot create a private file for the heap snapshot: {e}"),
                 },
             )
-        };
-        let mut file = std::fs::File::open(&path).map_err(io)?;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = file.read(&mut buf).map_err(io)?;
-            if n == 0 {
-                return Ok(());
-            }
-            check(&env, p.feed(&buf[..n]))?;
-        }
+        })?;
+        let path = file.path().to_string_lossy().into_owned();
+        write.call(path.clone())?;
+        self.feed_path(&env, &path)
     }
 
     /// Ends the input; errors name what was malformed.
@@ -185,6 +213,13 @@ fn skipped_tracebacks(snap: &tracemalloc_core::Snapshot, skip_prefixes: &[String
                 .is_some_and(|file| skip_prefixes.iter().any(|p| file.starts_with(p.as_bytes())))
         })
         .collect()
+}
+
+/// Removes the private heap snapshot files the calling thread still holds:
+/// called when its `exit` event fires, for `process.exit()` during a write.
+#[napi(catch_unwind)]
+pub fn remove_private_heap_files() {
+    remove_thread_files();
 }
 
 /// The heap's traced objects with an id above `min_id`, and their ids,

@@ -8,6 +8,7 @@ mod errors;
 pub mod export;
 pub mod heapsnapshot;
 pub mod import;
+mod private_tmp;
 mod snapshot;
 pub mod store;
 mod strings;
