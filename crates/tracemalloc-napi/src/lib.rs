@@ -6,7 +6,10 @@
 pub mod columns;
 mod errors;
 pub mod files;
+pub mod export;
 pub mod heapsnapshot;
+pub mod import;
+mod private_tmp;
 mod snapshot;
 pub mod store;
 mod strings;
