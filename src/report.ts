@@ -5,6 +5,7 @@
  */
 import { formatSize } from './pyformat'
 import type { KeyType, Snapshot } from './snapshot'
+import type { Statistic, StatisticDiff } from './statistic'
 
 /** The header lines: mode, interval, expected error, and what a frame means. */
 export function reportHeader(snap: Snapshot, keyType: KeyType): string[] {
@@ -32,11 +33,23 @@ export function reportHeader(snap: Snapshot, keyType: KeyType): string[] {
   return lines
 }
 
+/**
+ * One statistic's lines: its summary (`file:line: size=..., count=...`),
+ * and with key type `'traceback'` its whole traceback after it, most recent
+ * frame first, with source lines where the files are readable (as
+ * `traceback.format()` gives them).
+ */
+export function statisticLines(stat: Statistic | StatisticDiff, keyType: KeyType): string[] {
+  const lines = [String(stat)]
+  if (keyType === 'traceback') lines.push(...stat.traceback.format(null, true))
+  return lines
+}
+
 /** The header and the top `limit` statistics of `snap`, one per line. */
 export function formatReport(snap: Snapshot, keyType: KeyType, limit: number): string[] {
   const stats = snap.statistics(keyType)
   const lines = [...reportHeader(snap, keyType), `[ Top ${Math.min(limit, stats.length)} of ${stats.length} ]`]
-  for (const s of stats.slice(0, limit)) lines.push(String(s))
+  for (const s of stats.slice(0, limit)) lines.push(...statisticLines(s, keyType))
   const total = stats.reduce((a, s) => a + s.size, 0)
   lines.push(`Total: ${formatSize(total, false)} in ${snap.traces.length} traces`)
   return lines

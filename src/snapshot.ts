@@ -28,7 +28,8 @@ import * as importers from './files/import'
  */
 export type KeyType = 'filename' | 'lineno' | 'traceback' | 'function'
 
-const KEY_TYPES: readonly string[] = ['traceback', 'filename', 'lineno', 'function']
+/** Every {@link KeyType}, in CPython's order. */
+export const KEY_TYPES: readonly string[] = ['traceback', 'filename', 'lineno', 'function']
 
 /** Checks a key type with CPython's messages and order of checks. */
 function checkKeyType(keyType: unknown, cumulative: unknown): asserts keyType is KeyType {

@@ -1,28 +1,42 @@
 /**
- * Arguments of `tracemalloc run`.
+ * Arguments of `tracemalloc run`: its options (parsed by `node:util`
+ * `parseArgs`), then the script and the script's own arguments, which are
+ * left alone. The options end at `--` or at the first argument that is not
+ * an option or an option's value.
  * @module
  */
-import type { KeyType } from '../snapshot'
+import { statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+
+import { KEY_TYPES, type KeyType } from '../snapshot'
+import { COMMON_USAGE, integerOption, parseVerbArgs, stringOption, type Options, type Verb } from './command'
+import { UsageError } from './errors'
 
 /** The usage text. */
-export const USAGE = `Usage: tracemalloc run [options] -- <script> [args...]
+export const USAGE = `Usage: tracemalloc run [options] [--] <script> [args...]
 
 Runs a Node.js script with allocation tracing and prints the top
 allocation sites when it ends (to stderr), however it ends. SIGINT,
 SIGTERM and SIGHUP are passed on to the script; tracemalloc run exits
-with the script's exit code, or dies by the signal that ended it.
+with the script's exit code, or dies by the signal that ended it. The
+report (and -o) is made on every way out, signals included.
 
 Options:
   --nframe N        frames kept per traceback (1-65535, default 1)
   --exact           exact mode: V8's allocation tracker (much slower)
   --interval BYTES  mean bytes between samples in sampled mode
   --top N           rows in the report (default 10)
-  --key-type KEY    filename, lineno, traceback or function (default lineno)
-  -o FILE           write the snapshot to FILE (needs the snapshot file format)
+  --key-type KEY    ${KEY_TYPES.join(', ')} (default lineno); traceback
+                    prints each row's whole traceback
+  -o, --output PATH write the final snapshot to PATH (tracemalloc's format,
+                    for top, compare, convert...); with --snapshot-every, PATH
+                    is a directory that gets a numbered series
+  --snapshot-every SECONDS
+                    also write a snapshot every SECONDS while the script runs
+                    (PATH/snapshot-0001.tmsnap, ...; the final one comes last)
+${COMMON_USAGE.replace('--json            print only JSON on stdout (messages go to stderr)', '--json            print the report as JSON on stdout; the script\'s own stdout\n                    goes to stderr')}
 `
-
-/** A command line that cannot be run; the message says why. */
-export class UsageError extends Error {}
 
 /** Parsed `run` arguments. */
 export interface RunArgs {
@@ -31,65 +45,80 @@ export interface RunArgs {
   interval: number | undefined
   top: number
   keyType: KeyType
+  /** `-o`, absolute: a file, or with {@link snapshotEvery} a directory. */
   output: string | undefined
+  /** Seconds between snapshots of the series, if any. */
+  snapshotEvery: number | undefined
+  json: boolean
   script: string
   args: string[]
 }
 
-const KEY_TYPES = ['filename', 'lineno', 'traceback', 'function']
-
-function integer(flag: string, value: string | undefined, min: number, max: number): number {
-  if (value === undefined) throw new UsageError(`${flag} needs a value`)
-  const n = Number(value)
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`${flag} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`)
-  return n
+/** `run`'s options, for `parseArgs`. */
+export const RUN_OPTIONS: Options = {
+  nframe: { type: 'string' },
+  exact: { type: 'boolean' },
+  interval: { type: 'string' },
+  top: { type: 'string' },
+  'key-type': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'snapshot-every': { type: 'string' },
 }
 
-/** Parses `run`'s options, then `--` (optional) and the script with its arguments. */
-export function parseRunArgs(argv: string[]): RunArgs {
-  const a: RunArgs = { nframe: 1, exact: false, interval: undefined, top: 10, keyType: 'lineno', output: undefined, script: '', args: [] }
-  let i = 0
-  for (; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (arg === '--') {
-      i++
-      break
-    }
-    if (!arg.startsWith('-')) break
-    const next = () => argv[++i]
-    switch (arg) {
-      case '--nframe':
-        a.nframe = integer(arg, next(), 1, 65535)
-        break
-      case '--exact':
-        a.exact = true
-        break
-      case '--interval':
-        a.interval = integer(arg, next(), 1, 2 ** 30)
-        break
-      case '--top':
-        a.top = integer(arg, next(), 1, 1_000_000)
-        break
-      case '--key-type': {
-        const k = next()
-        if (k === undefined || !KEY_TYPES.includes(k)) throw new UsageError(`--key-type must be one of ${KEY_TYPES.join(', ')}`)
-        a.keyType = k as KeyType
-        break
-      }
-      case '-o':
-      case '--output':
-        a.output = next()
-        if (a.output === undefined) throw new UsageError(`${arg} needs a file name`)
-        break
-      default:
-        throw new UsageError(`unknown option ${arg}`)
+/** `run` as a {@link Verb} for parsing (its `run` is in `main.ts`). */
+const RUN_VERB: Verb = { name: 'run', summary: '', usage: USAGE, options: RUN_OPTIONS, run: async () => 0 }
+
+/** Where the options end: the index of the script in `argv`, and of its first argument. */
+function scriptAt(argv: string[]): { optionsEnd: number; script: number } | undefined {
+  const { tokens } = parseArgs({ args: argv, options: RUN_OPTIONS, strict: false, allowPositionals: true, tokens: true })
+  for (const t of tokens) {
+    if (t.kind === 'positional') return { optionsEnd: t.index, script: t.index }
+    if (t.kind === 'option-terminator') return { optionsEnd: t.index, script: t.index + 1 }
+  }
+  return undefined
+}
+
+/** Checks that `-o FILE` can be written: its directory exists. */
+function checkOutputFile(file: string): void {
+  let st
+  try {
+    st = statSync(dirname(file))
+  } catch {
+    throw new UsageError(`-o ${file}: the directory ${dirname(file)} does not exist`)
+  }
+  if (!st.isDirectory()) throw new UsageError(`-o ${file}: ${dirname(file)} is not a directory`)
+}
+
+/** Parses `run`'s arguments; `'help'` when `--help` was asked for. */
+export function parseRunArgs(argv: string[]): RunArgs | 'help' {
+  const at = scriptAt(argv)
+  const { values } = parseVerbArgs(RUN_VERB, argv.slice(0, at?.optionsEnd ?? argv.length))
+  if (values.help === true) return 'help'
+  if (at === undefined || at.script >= argv.length) throw new UsageError('no script to run')
+  const keyType = stringOption(values, 'key-type') ?? 'lineno'
+  if (!KEY_TYPES.includes(keyType)) throw new UsageError(`--key-type must be one of ${KEY_TYPES.join(', ')}, got ${JSON.stringify(keyType)}`)
+  const every = stringOption(values, 'snapshot-every')
+  let snapshotEvery: number | undefined
+  if (every !== undefined) {
+    snapshotEvery = Number(every)
+    if (every.trim() === '' || !Number.isFinite(snapshotEvery) || snapshotEvery < 0.1 || snapshotEvery > 2 ** 31 / 1000) {
+      throw new UsageError(`--snapshot-every must be a number of seconds, at least 0.1, got ${JSON.stringify(every)}`)
     }
   }
-  if (i >= argv.length) throw new UsageError('no script to run')
-  a.script = argv[i]!
-  a.args = argv.slice(i + 1)
-  if (a.output !== undefined) {
-    throw new UsageError(`-o ${a.output}: writing snapshots needs the snapshot file format, which is not implemented yet`)
+  const out = stringOption(values, 'output')
+  if (snapshotEvery !== undefined && out === undefined) throw new UsageError('--snapshot-every needs -o DIR, the directory of the series')
+  const output = out === undefined ? undefined : resolve(out)
+  if (output !== undefined && snapshotEvery === undefined) checkOutputFile(output)
+  return {
+    nframe: integerOption(values, 'nframe', 1, 65535, 1),
+    exact: values.exact === true,
+    interval: integerOption(values, 'interval', 1, 2 ** 30),
+    top: integerOption(values, 'top', 1, 1_000_000, 10),
+    keyType: keyType as KeyType,
+    output,
+    snapshotEvery,
+    json: values.json === true,
+    script: argv[at.script]!,
+    args: argv.slice(at.script + 1),
   }
-  return a
 }

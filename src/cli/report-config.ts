@@ -15,6 +15,15 @@ export interface ReportConfig {
   top: number
   /** How rows group traces. */
   keyType: KeyType
-  /** Where to write the snapshot (`-o`), if anywhere. */
+  /** Where to write the snapshot (`-o`), if anywhere: a file, or with {@link snapshotEvery} a directory. */
   output?: string
+  /** Seconds between the snapshots of a series written to the directory {@link output}. */
+  snapshotEvery?: number
+  /** The file descriptor to write the report to as JSON (`run --json`), instead of text on stderr. */
+  jsonFd?: number
+}
+
+/** The file name of snapshot `n` (from 1) of a `--snapshot-every` series. */
+export function seriesFileName(n: number): string {
+  return `snapshot-${String(n).padStart(4, '0')}.tmsnap`
 }

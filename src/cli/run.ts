@@ -19,6 +19,7 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { constants } from 'node:os'
+import type { Readable } from 'node:stream'
 
 import type { RunArgs } from './args'
 import { REPORT_ENV, type ReportConfig } from './report-config'
@@ -50,9 +51,12 @@ function inTerminalForeground(): boolean {
 /** Runs the program traced; resolves with how it ended. */
 export function runTraced(a: RunArgs): Promise<Ending> {
   const register = require.resolve('../register')
-  const report: ReportConfig = { top: a.top, keyType: a.keyType, output: a.output }
+  const report: ReportConfig = { top: a.top, keyType: a.keyType, output: a.output, snapshotEvery: a.snapshotEvery }
+  // With --json, the report comes back through a pipe (fd 3) and the
+  // program's stdout goes to stderr, so that stdout holds only JSON.
+  if (a.json) report.jsonFd = JSON_FD
   const child = spawn(process.execPath, ['--require', register, a.script, ...a.args], {
-    stdio: 'inherit',
+    stdio: a.json ? ['inherit', 2, 'inherit', 'pipe'] : 'inherit',
     env: {
       ...process.env,
       TRACEMALLOC: String(a.nframe),
@@ -67,7 +71,8 @@ export function runTraced(a: RunArgs): Promise<Ending> {
     child.kill(sig)
   }
   for (const sig of FORWARDED_SIGNALS) process.on(sig, forward)
-  return new Promise<Ending>((done, fail) => {
+  const json = a.json ? collectJson(child.stdio[JSON_FD] as Readable) : undefined
+  const ended = new Promise<Ending>((done, fail) => {
     child.once('error', (e) => {
       for (const sig of FORWARDED_SIGNALS) process.removeListener(sig, forward)
       fail(e)
@@ -77,6 +82,44 @@ export function runTraced(a: RunArgs): Promise<Ending> {
       done(signal !== null ? { signal } : { code: code ?? 1 })
     })
   })
+  if (json === undefined) return ended
+  return ended.then(async (ending) => {
+    const doc = await json.complete()
+    if (doc === '') process.stderr.write('tracemalloc: the program ended without a JSON report\n')
+    else process.stdout.write(doc.endsWith('\n') ? doc : `${doc}\n`)
+    return ending
+  })
+}
+
+/** The traced program's file descriptor for the JSON report (`run --json`). */
+const JSON_FD = 3
+/** How long to wait for the rest of an unfinished JSON report once the program has exited, in ms. */
+const JSON_GRACE_MS = 2000
+
+/**
+ * Gathers the JSON report from the pipe. `complete()`, called once the
+ * program has exited, resolves when the report (one line) is whole, when
+ * the pipe ends, or after a grace period: a grandchild process that
+ * inherited the pipe must not keep `run` waiting.
+ */
+function collectJson(pipe: Readable): { complete(): Promise<string> } {
+  let text = ''
+  let ended = false
+  pipe.setEncoding('utf8')
+  pipe.on('data', (chunk: string) => (text += chunk))
+  const end = new Promise<void>((done) => {
+    pipe.once('end', () => ((ended = true), done()))
+    pipe.once('error', () => ((ended = true), done()))
+  })
+  return {
+    async complete() {
+      if (!ended && !text.endsWith('\n')) {
+        await Promise.race([end, new Promise((r) => setTimeout(r, JSON_GRACE_MS).unref())])
+      }
+      pipe.destroy()
+      return text
+    },
+  }
 }
 
 /**
