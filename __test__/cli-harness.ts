@@ -16,9 +16,6 @@ export const cli = resolve(root, (JSON.parse(readFileSync(resolve(root, 'package
 /** The growing program of the CLI tests. */
 export const grow = resolve(__dirname, 'fixtures/cli/grow.js')
 
-/** The 1-based line of grow.js where makeRow() starts (V8 charges its allocations there). */
-export const siteLine = readFileSync(grow, 'utf8').split('\n').findIndex((l) => l.includes('CLI-SITE')) + 1
-
 /** Runs `tracemalloc ...args`. */
 export function tm(args: string[], env: Record<string, string> = {}): Promise<Ran> {
   return run(process.execPath, [cli, ...args], env)
