@@ -6,8 +6,11 @@
  */
 import test from 'ava'
 import { execFile, spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+import { Snapshot } from '../index'
 
 const root = resolve(__dirname, '..')
 const fixture = (name: string) => resolve(__dirname, 'fixtures/live', name)
@@ -214,9 +217,14 @@ for (const node of nodes) {
     t.is(exact.status, 0, exact.stderr)
     t.regex(exact.stderr, /exact mode/)
     t.true(exact.stderr.includes(`${fixture('tiny-app.js')}:holdStrings: size=`), exact.stderr)
-    const o = await run(node, [cli, 'run', '-o', 'snap.tmsnap', '--', fixture('tiny-app.js')])
-    t.is(o.status, 2)
-    t.regex(o.stderr, /snapshot file format, which is not implemented yet/)
+    const dir = mkdtempSync(join(tmpdir(), 'tracemalloc-run-o-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const file = join(dir, 'snap.tmsnap')
+    const o = await run(node, [cli, 'run', '--nframe', '3', '-o', file, '--', fixture('tiny-app.js')])
+    t.is(o.status, 0, o.stderr)
+    const written = Snapshot.load(file)
+    t.is(written.tracebackLimit, 3)
+    t.true(written.statistics('function').some((s) => String(s.traceback) === `${fixture('tiny-app.js')}:holdStrings`))
     t.is((await run(node, [cli, 'run', '--bogus', 'x.js'])).status, 2)
   })
 
