@@ -26,7 +26,7 @@ export interface Verb {
   /** Its options, besides `--json` and `--help`. */
   options: Options
   /** Runs it with parsed arguments; resolves to the exit code. */
-  run(values: Values, positionals: string[], argv: string[]): Promise<number>
+  run(values: Values, positionals: string[]): Promise<number>
 }
 
 /** The options every verb takes. */

@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(verb.usage)
       return
     }
-    process.exitCode = await verb.run(values, positionals, rest)
+    process.exitCode = await verb.run(values, positionals)
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`tracemalloc: error: ${e.message}\n\n${usage}`)

@@ -5,8 +5,8 @@
 
 pub mod columns;
 mod errors;
-pub mod files;
 pub mod export;
+pub mod files;
 pub mod heapsnapshot;
 pub mod import;
 mod private_tmp;
