@@ -158,3 +158,14 @@ test('a progress bar on stderr when it is a terminal (script(1) gives the comman
   t.regex(r.stdout, /reading .*bar\.heapprofile \[#+-*\] +\d+%/)
   t.is(JSON.parse(readFileSync(join(dir, 'bar.json'), 'utf8')).kind, 'heapprofile', 'stdout still holds only the JSON')
 })
+
+test('a reader that stops early (| head) ends the command quietly with exit code 0', async (t) => {
+  // Enough rows to outgrow a pipe's buffer: a real heap snapshot, by constructor.
+  const heap = join(dir, 'many.heapsnapshot')
+  const made = spawnSync(process.execPath, ['-e', `require('node:v8').writeHeapSnapshot(${JSON.stringify(heap)})`])
+  t.is(made.status, 0, String(made.stderr))
+  const command = [process.execPath, cli, 'top', '--limit', '0', '--key-type', 'traceback', heap].map((a) => `'${a}'`).join(' ')
+  const r = spawnSync('bash', ['-c', `set -o pipefail; ${command} | head -c 10 > /dev/null`], { encoding: 'utf8' })
+  t.is(r.status, 0, r.stderr)
+  t.notRegex(r.stderr, /EPIPE|Unhandled/)
+})

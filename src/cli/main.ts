@@ -106,4 +106,11 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A reader that stops early (`tracemalloc top ... | head -1`) closes the
+// pipe: end quietly, as other commands do, rather than with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e
+  process.exit(process.exitCode ?? 0)
+})
+
 void main(process.argv.slice(2))
