@@ -5,7 +5,6 @@
  */
 import { formatSize } from './pyformat'
 import type { KeyType, Snapshot } from './snapshot'
-import type { Statistic, StatisticDiff } from './statistic'
 
 /** The header lines: mode, interval, expected error, and what a frame means. */
 export function reportHeader(snap: Snapshot, keyType: KeyType): string[] {
@@ -39,7 +38,10 @@ export function reportHeader(snap: Snapshot, keyType: KeyType): string[] {
  * frame first, with source lines where the files are readable (as
  * `traceback.format()` gives them).
  */
-export function statisticLines(stat: Statistic | StatisticDiff, keyType: KeyType): string[] {
+export function statisticLines(
+  stat: ReturnType<Snapshot['statistics']>[number] | ReturnType<Snapshot['compareTo']>[number],
+  keyType: KeyType,
+): string[] {
   const lines = [String(stat)]
   if (keyType === 'traceback') lines.push(...stat.traceback.format(null, true))
   return lines
