@@ -15,6 +15,8 @@ export { formatSize } from './src/pyformat'
 export type { CaptureInfo } from './src/snapshot'
 export type { SnapshotMeta } from './src/meta'
 export type { SnapshotPath } from './src/files/native-format'
+export type { ImportOptions, HeapProfileOptions } from './src/files/import'
+export { EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './src/files/export'
 export {
   start,
   stop,

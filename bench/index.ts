@@ -1,13 +1,21 @@
 /**
  * `npm run bench`: every benchmark, each printing ratios against a baseline
  * measured in the same run. Not part of the test suite. `npm run bench --
- * snapshot`, `-- capture` or `-- format` runs one of them.
+ * snapshot` (or `capture`, `format`, `import`, `export`, ...) runs one of them.
  */
+import { runStabilityBench } from './budget-stability'
 import { runCaptureBench } from './capture'
+import { runExportBench } from './export'
 import { runFormatBench } from './format'
+import { runImportBench } from './import'
 import { runSnapshotBench } from './snapshot'
+import { runStallBench } from './stall'
 
 const only = process.argv[2]
 if (!only || only === 'snapshot') runSnapshotBench()
 if (!only || only === 'capture') runCaptureBench()
 if (!only || only === 'format') runFormatBench().catch((e) => ((process.exitCode = 1), console.error(e)))
+if (!only || only === 'import') runImportBench()
+if (!only || only === 'export') void runExportBench()
+if (!only || only === 'stability') runStabilityBench()
+if (!only || only === 'stall') runStallBench()

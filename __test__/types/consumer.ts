@@ -1,6 +1,6 @@
 // Type-checked (not run) by `npm run typecheck`: the package's own typings,
 // as a consumer sees them through `import ... from 'tracemalloc'`.
-import { Filter, Snapshot, type KeyType, type SnapshotPath, type Statistic } from 'tracemalloc'
+import { Filter, Snapshot, type ExportFormat, type KeyType, type SnapshotPath, type Statistic } from 'tracemalloc'
 
 const snapshot: Snapshot = new Snapshot([[0, 10, [['a.js', 1]], 1]], 1)
 const key: KeyType = 'lineno'
@@ -16,3 +16,6 @@ export const files: [void, Promise<void>, Snapshot, Promise<Snapshot>, Buffer, S
   snapshot.toBuffer(),
   Snapshot.fromBuffer(new Uint8Array(0)),
 ]
+
+const format: ExportFormat = 'flamegraph'
+export const exported: Promise<number> = snapshot.exportAsync('heap.html', format, { base: snapshot, title: 'diff' })

@@ -5,7 +5,7 @@
  * worker and, as a fallback, on the thread being traced.
  * @module
  */
-import { storeIntern, storeSyncDomain } from '../native'
+import { storeEpoch, storeIntern, storeSyncDomain } from '../native'
 
 import { TableBuilder } from '../columns'
 import { frameOfCallFrame, type CallFrame } from './callframe'
@@ -45,6 +45,8 @@ export class ProfileSync {
   readonly #nframe: number
   readonly #interval: number
   readonly #tracebackOfNode = new Map<number, number>()
+  /** The store's table epoch that the cached traceback ids belong to. */
+  #epoch = -1
 
   constructor(domain: number, nframe: number, interval: number) {
     this.#domain = domain
@@ -57,8 +59,24 @@ export class ProfileSync {
     this.#tracebackOfNode.clear()
   }
 
-  /** Makes the store's domain hold exactly the profile's live samples. */
+  /**
+   * Makes the store's domain hold exactly the profile's live samples. The
+   * cached traceback ids die with the store's tables (another thread's
+   * `clearTraces()` drops them): then they are interned again.
+   */
   apply(profile: SamplingProfile): SyncResult {
+    for (;;) {
+      const epoch = storeEpoch()
+      if (epoch !== this.#epoch) {
+        this.#tracebackOfNode.clear()
+        this.#epoch = epoch
+      }
+      const done = this.#applyIn(epoch, profile)
+      if (done !== null) return done
+    }
+  }
+
+  #applyIn(epoch: number, profile: SamplingProfile): SyncResult | null {
     this.#internMissing(profile.head, profile.samples)
     const samples = profile.samples.filter((s) => this.#tracebackOfNode.get(s.nodeId) !== OWN)
     const n = samples.length
@@ -74,8 +92,8 @@ export class ProfileSync {
       weight[i] = count
       traceback[i] = this.#tracebackOfNode.get(s.nodeId)!
     }
-    const [added, removed] = storeSyncDomain(this.#domain, address, size, traceback, weight)
-    return { samples: n, added: added!, removed: removed! }
+    const r = storeSyncDomain(this.#domain, address, size, traceback, weight, epoch)
+    return r === null ? null : { samples: n, added: r[0]!, removed: r[1]! }
   }
 
   /** Interns the stacks of sampled nodes not seen before, in one batch. */

@@ -13,15 +13,18 @@ import { ProfileSync, type SamplingProfile } from './profile-sync'
 
 /** Data the sampler hands to the worker. */
 export interface SyncWorkerData {
-  /** Int32Array over: [0] state (0 idle/busy, 1 done, 2 failed), [1] samples, [2] added, [3] removed. */
+  /** Int32Array over: [0] state (0 idle/busy, 1 done, 2 failed, 3 closed), [1] samples, [2] added, [3] removed. */
   flags: SharedArrayBuffer
   nframe: number
   interval: number
   domain: number
 }
 
-/** Messages the sampler posts to the worker. */
-export type SyncRequest = { type: 'sync' } | { type: 'reset' }
+/**
+ * Messages the sampler posts to the worker. `close` disconnects the session
+ * now (Node waits at exit for sessions connected to the main thread).
+ */
+export type SyncRequest = { type: 'sync' } | { type: 'reset' } | { type: 'close' }
 
 const data = workerData as SyncWorkerData
 const flags = new Int32Array(data.flags)
@@ -34,17 +37,19 @@ function finish(state: number): void {
   Atomics.notify(flags, 0)
 }
 
-session.post('HeapProfiler.enable', () => {
-  // The sampler is already running for the main thread's own session;
-  // enabling it here too lets this session read the same profile.
-  session.post('HeapProfiler.startSampling', { samplingInterval: data.interval }, (err) => {
-    parentPort!.postMessage(err ? { type: 'failed', message: err.message } : { type: 'ready' })
-  })
-})
+// The main thread's own session runs the sampler; this one only reads the
+// profile. (Starting it here too would be a no-op for V8, but this session
+// would then stop it when it disconnects.)
+parentPort!.postMessage({ type: 'ready' })
 
 parentPort!.on('message', (msg: SyncRequest) => {
   if (msg.type === 'reset') {
     sync.reset()
+    return
+  }
+  if (msg.type === 'close') {
+    session.disconnect()
+    finish(3)
     return
   }
   session.post('HeapProfiler.getSamplingProfile', (err, res) => {

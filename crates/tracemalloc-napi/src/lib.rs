@@ -5,8 +5,11 @@
 
 pub mod columns;
 mod errors;
+pub mod export;
 pub mod files;
 pub mod heapsnapshot;
+pub mod import;
+mod private_tmp;
 mod snapshot;
 pub mod store;
 mod strings;

@@ -5,7 +5,7 @@ use super::heap::ParsedHeap;
 use super::ints::IntArray;
 use super::lexer::{err_at, format_err, is_ws, show, Step, StrLexer};
 use super::meta::{self, Meta};
-use super::model::{Builder, Edges, Funcs, Nodes};
+use super::model::{Builder, Edges, Funcs, Nodes, Purpose, Resolved};
 use super::skip::Skipper;
 use super::strings::StringsParser;
 use super::tree::TreeParser;
@@ -100,6 +100,7 @@ impl Phase {
 /// `samples`, `locations` and unknown keys are checked and skipped.
 pub struct HeapSnapshotParser {
     limits: Limits,
+    purpose: Purpose,
     phase: Phase,
     offset: u64,
     key_lexer: StrLexer,
@@ -111,10 +112,17 @@ pub struct HeapSnapshotParser {
 }
 
 impl HeapSnapshotParser {
-    /// A parser that refuses inputs beyond `limits`.
+    /// A parser for exact mode (see [`ParsedHeap`]) that refuses inputs
+    /// beyond `limits`.
     pub fn new(limits: Limits) -> Self {
+        Self::with_purpose(limits, Purpose::Exact)
+    }
+
+    /// A parser that keeps what `purpose` needs.
+    pub(crate) fn with_purpose(limits: Limits, purpose: Purpose) -> Self {
         Self {
             limits,
+            purpose,
             phase: Phase::Start,
             offset: 0,
             key_lexer: StrLexer::default(),
@@ -147,6 +155,17 @@ impl HeapSnapshotParser {
 
     /// Ends the input and returns the parsed heap.
     pub fn finish(self) -> Result<ParsedHeap> {
+        let (b, s) = self.end()?;
+        b.finish(s)
+    }
+
+    /// Ends the input and resolves every cross-reference (for imports).
+    pub(crate) fn finish_resolved(self) -> Result<Resolved> {
+        let (b, s) = self.end()?;
+        b.resolve(s)
+    }
+
+    fn end(self) -> Result<(Builder, StringsParser)> {
         if let Some(e) = self.failed {
             return Err(e);
         }
@@ -162,7 +181,7 @@ impl HeapSnapshotParser {
             }
         }
         match (self.builder, self.strings) {
-            (Some(b), Some(s)) => b.finish(s),
+            (Some(b), Some(s)) => Ok((b, s)),
             _ => Err(format_err("the snapshot is incomplete")),
         }
     }
@@ -332,7 +351,7 @@ impl HeapSnapshotParser {
                         message: format!("{} (the snapshot object ends at byte {at})", e.message),
                         ..e
                     })?;
-                self.builder = Some(Builder::new(meta, self.limits.max_nodes));
+                self.builder = Some(Builder::new(meta, self.limits.max_nodes, self.purpose));
             }
             Phase::Nodes(a) => {
                 if !a.whole_records() {
