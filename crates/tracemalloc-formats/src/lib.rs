@@ -3,6 +3,8 @@
 //! checked against the input's size before anything is allocated, and errors
 //! name what was wrong and where.
 //!
+//! * [`atomic`]: atomic file replacement (temporary file, fsync, rename),
+//!   which every writer here uses;
 //! * [`meta`]: a snapshot's metadata (capture mode, interval, origin), shared
 //!   by every format;
 //! * [`heapsnapshot`]: a streaming reader of V8 `.heapsnapshot` JSON, and
@@ -14,6 +16,7 @@
 //!   stacks, JSON, CSV, JSON lines, HTML flame graphs), written atomically;
 //! * [`native`]: the native snapshot file format (`snapshot.dump()`).
 
+pub mod atomic;
 pub mod export;
 pub mod heapprofile;
 pub mod heapsnapshot;
