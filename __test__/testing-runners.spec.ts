@@ -16,6 +16,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
+import { Snapshot } from '../index'
+
 const root = resolve(__dirname, '..')
 const fixtures = resolve(__dirname, 'fixtures/runners')
 const nodes = [process.execPath, ...(process.env.TRACEMALLOC_TEST_NODES ?? '').split(':').filter(Boolean)]
@@ -169,12 +171,15 @@ for (const node of nodes) {
       if (runner === 'ava') expectStatus(t, results, 'failing budget', 'failed')
       t.regex(failing, /"failing budget" retained \d+(\.\d+)? MB, over its limit of 1 MB \(1,000,000 B\)/)
       t.true(failing.includes(`${project}/workload.cjs:${line}:${col} retainsTwoMB`), 'the top site as file:line:column function')
-      const snapshots = /Snapshots \(for tracemalloc tools\): (\S+\.json), (\S+\.json)/.exec(failing)
+      const snapshots = /Snapshots \(for tracemalloc tools\): (\S+\.tmsnap), (\S+\.tmsnap)/.exec(failing)
       t.truthy(snapshots, 'the message names the snapshot files')
-      const saved = JSON.parse(readFileSync(snapshots![2]!, 'utf8')) as { format: string; meta: { mode: string }; traces: unknown[] }
-      t.is(saved.format, 'tracemalloc-snapshot-json')
-      t.is(saved.meta.mode, 'sampled')
+      const saved = Snapshot.load(snapshots![2]!)
+      t.is(saved.captureInfo?.mode, 'sampled')
       t.true(saved.traces.length > 0)
+      t.true(
+        [...saved.traces].some((tr) => [...tr.traceback].some((f) => f.functionName === 'retainsTwoMB')),
+        'the saved snapshot holds the top site',
+      )
       t.true(output.includes(`::error file=workload.cjs,line=${line},col=${col},title=memory budget%3A failing budget::tracemalloc: "failing budget" retained`), 'a GitHub annotation at the top site')
 
       // Allocations: 1,000 arrays of 1,000 doubles are 8.05 MB (8,016 + 32 bytes each).

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 
+import { Snapshot } from '../index'
 import { checkBaseline, readBaselines, recordBaseline } from '../src/testing/baseline'
 import { configure, resetSettings } from '../src/testing/config'
 import { forceGc, gcRoute } from '../src/testing/gc'
@@ -192,9 +193,12 @@ test.serial('a failing budget: the limit, the measured value, the top site, and 
   // 50 arrays of 8,048 bytes, and the growth of the array that keeps them.
   t.regex(e!.message, /keepArrays\s+4[01]\d(\.\d)? kB\s+5\d objects/)
   t.is(e!.files.length, 2)
-  const after = JSON.parse(readFileSync(e!.files[1]!, 'utf8')) as { format: string; meta: { mode: string; samplingInterval: number }; traces: [number, number, number, [string, number, number, string][], number][] }
-  t.like(after, { format: 'tracemalloc-snapshot-json', meta: { mode: 'sampled', samplingInterval: 512 } })
-  t.true(after.traces.some((tr) => tr[3][0]?.[3] === 'keepArrays'))
+  t.true(e!.files.every((f) => f.endsWith('.tmsnap')), `native snapshot files: ${e!.files.join(', ')}`)
+  const after = Snapshot.load(e!.files[1]!)
+  t.like(after.captureInfo, { mode: 'sampled', samplingInterval: 512 })
+  t.true([...after.traces].some((tr) => [...tr.traceback].some((f) => f.functionName === 'keepArrays')))
+  const before = Snapshot.load(e!.files[0]!)
+  t.true(after.compareTo(before, 'function').some((d) => [...d.traceback].some((f) => f.functionName === 'keepArrays') && d.sizeDiff > 0), 'the arrays kept are new since the snapshot before')
   const ok = await limitMemory('10 MB', () => keepArrays!(1))
   t.true(ok.peak < 10e6)
   await t.throwsAsync(limitMemory('ten megabytes', () => 1), { instanceOf: RangeError, message: /"ten megabytes"/ })

@@ -5,17 +5,31 @@
  */
 import { runStabilityBench } from './budget-stability'
 import { runCaptureBench } from './capture'
-import { runFormatBench } from './format'
 import { runExportBench } from './export'
+import { runFormatBench } from './format'
 import { runImportBench } from './import'
 import { runSnapshotBench } from './snapshot'
 import { runStallBench } from './stall'
 
-const only = process.argv[2]
-if (!only || only === 'snapshot') runSnapshotBench()
-if (!only || only === 'capture') runCaptureBench()
-if (!only || only === 'format') runFormatBench().catch((e) => ((process.exitCode = 1), console.error(e)))
-if (!only || only === 'import') runImportBench()
-if (!only || only === 'export') void runExportBench()
-if (!only || only === 'stability') runStabilityBench()
-if (!only || only === 'stall') runStallBench()
+const BENCHES: [name: string, run: () => void | Promise<void>][] = [
+  ['snapshot', runSnapshotBench],
+  ['capture', runCaptureBench],
+  ['format', runFormatBench],
+  ['import', runImportBench],
+  ['export', runExportBench],
+  ['stability', runStabilityBench],
+  ['stall', runStallBench],
+]
+
+/** Runs the benchmark named on the command line, or all of them, one after the other (async ones awaited). */
+async function main(only: string | undefined): Promise<void> {
+  if (only && !BENCHES.some(([name]) => name === only)) {
+    throw new Error(`no benchmark named '${only}': ${BENCHES.map(([name]) => name).join(', ')}`)
+  }
+  for (const [name, run] of BENCHES) if (!only || only === name) await run()
+}
+
+main(process.argv[2]).catch((e) => {
+  process.exitCode = 1
+  console.error(e)
+})

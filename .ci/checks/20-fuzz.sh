@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A short fuzz pass over every cargo-fuzz target in fuzz/fuzz_targets/ (none
-# is named here: targets added later run too), FUZZ_SECONDS each (60 by
+# is named here: targets added later run too), FUZZ_SECONDS each (30 by
 # default). Each target starts from a temporary corpus, so the tree is left as
 # it was found, holding:
 #   - the committed seeds fuzz/corpus/<target>/seed-*, if any;
@@ -13,7 +13,7 @@
 # missing. See docs/fuzzing.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-secs="${FUZZ_SECONDS:-60}"
+secs="${FUZZ_SECONDS:-30}"
 sanitizer="${FUZZ_SANITIZER:-none}"
 started=$SECONDS
 

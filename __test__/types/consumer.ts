@@ -16,5 +16,6 @@ export const files: [void, Promise<void>, Snapshot, Promise<Snapshot>, Buffer, S
   snapshot.toBuffer(),
   Snapshot.fromBuffer(new Uint8Array(0)),
 ]
+
 const format: ExportFormat = 'flamegraph'
 export const exported: Promise<number> = snapshot.exportAsync('heap.html', format, { base: snapshot, title: 'diff' })

@@ -9,7 +9,6 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rm
 import { basename, dirname, join } from 'node:path'
 import { threadId } from 'node:worker_threads'
 
-import { metaOf } from '../meta'
 import type { Snapshot } from '../snapshot'
 
 let serial = 0
@@ -108,17 +107,20 @@ export function readJson<T>(path: string, fallback: T): T {
   }
 }
 
+/** The extension `saveSnapshot` gives the files it writes (see `docs/format.md`). */
+const SNAPSHOT_EXTENSION = '.tmsnap'
+
 /**
- * Saves a snapshot where `tracemalloc` tools can read it, and returns the
- * path written. The one place that chooses the format: JSON for now
- * (`{ format, meta, traces: [[domain, size, weight, frames, totalNframe]] }`,
- * frames most recent first as `[file, line, column, function]`); it moves to
- * the native snapshot format once that exists.
+ * Saves a snapshot where `tracemalloc` tools can read it (`Snapshot.load`,
+ * the CLI), and returns the path written: `path`, with `.tmsnap` appended
+ * unless it already ends so; missing directories are created. The one place
+ * that chooses the format: the native snapshot format (`docs/format.md`),
+ * written atomically and readable only by the owner (mode 0600), metadata
+ * included.
  */
 export function saveSnapshot(snapshot: Snapshot, path: string): string {
-  const traces = []
-  for (const t of snapshot.traces) traces.push([t.domain, t.size, t.weight, t.traceback.toJSON(), t.traceback.totalNframe])
-  const file = path.endsWith('.json') ? path : `${path}.json`
-  writeFileAtomic(file, JSON.stringify({ format: 'tracemalloc-snapshot-json', version: 1, meta: metaOf(snapshot), traces }))
+  const file = path.endsWith(SNAPSHOT_EXTENSION) ? path : `${path}${SNAPSHOT_EXTENSION}`
+  mkdirSync(dirname(file), { recursive: true })
+  snapshot.dump(file)
   return file
 }

@@ -42,7 +42,7 @@ export function saveFailure(dir: string, label: string, snapshots: Record<string
   const stem = join(dir, `${slug(label)}-${process.pid}-${++saved}`)
   const files: string[] = []
   try {
-    for (const [which, snap] of Object.entries(snapshots)) files.push(saveSnapshot(snap, `${stem}.${which}.json`))
+    for (const [which, snap] of Object.entries(snapshots)) files.push(saveSnapshot(snap, `${stem}.${which}`))
   } catch (e) {
     files.push(`(could not save the snapshots: ${(e as Error).message})`)
   }

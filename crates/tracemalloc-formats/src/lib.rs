@@ -3,17 +3,20 @@
 //! checked against the input's size before anything is allocated, and errors
 //! name what was wrong and where.
 //!
+//! * [`atomic`]: atomic file replacement (temporary file, fsync, rename),
+//!   which every writer here uses;
 //! * [`meta`]: a snapshot's metadata (capture mode, interval, origin), shared
 //!   by every format;
-//! * [`native`]: the native snapshot file format (`snapshot.dump()`);
 //! * [`heapsnapshot`]: a streaming reader of V8 `.heapsnapshot` JSON, and
 //!   its importer;
 //! * [`heapprofile`]: the importer of V8 `.heapprofile` JSON (sampling heap
 //!   profiles);
 //! * [`import`]: what the importers share (result, progress, limits);
 //! * [`export`]: exporters (pprof, `.heapprofile`, speedscope, collapsed
-//!   stacks, JSON, CSV, JSON lines, HTML flame graphs), written atomically.
+//!   stacks, JSON, CSV, JSON lines, HTML flame graphs), written atomically;
+//! * [`native`]: the native snapshot file format (`snapshot.dump()`).
 
+pub mod atomic;
 pub mod export;
 pub mod heapprofile;
 pub mod heapsnapshot;

@@ -112,7 +112,8 @@ impl NativeSnapshot {
         }
     }
 
-    /// The engine snapshot, shared (exports run on other threads).
+    /// The engine snapshot, shared with other modules of the binding (file
+    /// formats and exports, which run on other threads).
     pub(crate) fn engine(&self) -> &Arc<Snapshot> {
         &self.inner
     }

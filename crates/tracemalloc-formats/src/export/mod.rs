@@ -22,9 +22,9 @@ use std::path::Path;
 
 use tracemalloc_core::{Error, Result, Snapshot};
 
+use crate::atomic::{write_atomic_buffered, FileAccess};
 use crate::Meta;
 
-pub mod atomic;
 pub mod collapsed;
 pub mod csv;
 pub mod flamegraph;
@@ -162,7 +162,7 @@ pub fn write<W: Write + ?Sized>(w: &mut W, format: Format, src: Source<'_>, opts
 /// atomically. Returns the bytes written.
 pub fn export_file(path: &Path, format: Format, src: Source<'_>, opts: &Options<'_>) -> Result<u64> {
     opts.check(format)?;
-    atomic::write_atomic(path, |w| write(w, format, src, opts))
+    write_atomic_buffered(path, FileAccess::Default, |w| write(w, format, src, opts))
 }
 
 #[cfg(test)]

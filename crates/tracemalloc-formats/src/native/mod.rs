@@ -9,10 +9,9 @@
 //! * [`sections`]: each section's payload, encoded and decoded;
 //! * [`encoding`]: varints, byte planes and the bounds-checked cursor;
 //! * [`codec`]: zstd frames compressed and decompressed in parallel;
-//! * [`writer`] and [`reader`]: whole files, in memory or on disk;
-//! * [`atomic`]: replacing a file so that readers never see half of it.
+//! * [`writer`] and [`reader`]: whole files, in memory or on disk (written
+//!   with [`crate::atomic`], so readers never see half of one).
 
-mod atomic;
 mod codec;
 mod encoding;
 mod header;
@@ -23,8 +22,6 @@ mod writer;
 
 #[cfg(test)]
 mod tests;
-
-pub use atomic::write_atomic;
 
 /// From this many raw bytes on, reading and writing spread over rayon's
 /// threads; below, the calling thread does everything (handing small jobs

@@ -8,12 +8,12 @@ use std::path::Path;
 use rayon::prelude::*;
 use tracemalloc_core::{Error, ErrorKind, Result, Snapshot};
 
-use super::atomic::write_atomic;
 use super::codec::{pack, Packed};
 use super::header::{write_header, Entry, SectionId, ENTRY_LEN, HEADER_LEN};
 use super::layout::layout;
 use super::sections::{put_frames, put_runs, put_sequences, put_sizes, put_strings, put_tracebacks, put_weights};
 use super::PARALLEL_BYTES;
+use crate::atomic::{write_atomic, FileAccess};
 use crate::Meta;
 
 /// A snapshot encoded and compressed, ready to be written out.
@@ -130,7 +130,7 @@ pub fn to_bytes_stored(snap: &Snapshot, meta: &Meta) -> Vec<u8> {
 /// see the old file or the new one, whole, even if the process dies.
 pub fn dump_file(path: &Path, snap: &Snapshot, meta: &Meta) -> Result<()> {
     let encoded = encode(snap, meta);
-    write_atomic(path, |f| encoded.write_to(f)).map_err(|e| Error {
+    write_atomic(path, FileAccess::OwnerOnly, |f| encoded.write_to(f)).map_err(|e| Error {
         kind: ErrorKind::Other,
         message: format!("cannot write {}: {e}", path.display()),
     })
