@@ -87,7 +87,11 @@ test('run --snapshot-every writes a numbered series and a final snapshot; compar
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   test(`run -o FILE: ${signal} to tracemalloc run still writes the snapshot and the report`, async (t) => {
     const file = join(dir, `signal-${signal}.tmsnap`)
-    const r = await runUntil(['run', '-o', file, '--', grow], (stdout) => stdout.includes('ready'), signal)
+    // The signal comes 600 ms after "ready": about 1 MB of rows, some 30
+    // samples at the default interval, so the snapshot surely holds some.
+    let readyAt = 0
+    const grown = (stdout: string) => stdout.includes('ready') && Date.now() - (readyAt ||= Date.now()) > 600
+    const r = await runUntil(['run', '-o', file, '--', grow], grown, signal)
     t.is(r.signal, signal, `run dies by the program's signal (status ${r.status}): ${r.stderr}`)
     t.true(r.stderr.includes(`wrote ${file}`), r.stderr)
     t.regex(r.stderr, /^\[ Top \d+ of \d+ \]$/m)
