@@ -12,10 +12,19 @@ use parking_lot::{Mutex, RwLock};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::hash::BuildHasher;
 
-use crate::snapshot::Snapshot;
+use crate::error::{Error, Result};
+use crate::snapshot::{Snapshot, MAX_SIZE};
 use crate::tables::Tables;
 
 const SHARDS: usize = 64;
+
+/// Largest total the store holds, and largest number of bytes one trace may
+/// stand for (`size x weight`): totals cross to JavaScript as f64, exact up to
+/// 2^53, and no sum of traces can wrap a `u64`. Tracking past it is refused.
+pub const MAX_TOTAL: u64 = MAX_SIZE;
+
+/// Largest weight (blocks one trace stands for); counts stay exact integers in f64.
+pub const MAX_WEIGHT: f64 = MAX_SIZE as f64;
 
 /// Domains at or above this value are free for user and native tracking;
 /// below it, domain 0 is the main thread's JS heap and others are worker threadIds.
@@ -52,12 +61,28 @@ impl Default for TraceStore {
     }
 }
 
-fn charge(size: u64, weight: f64) -> u64 {
-    if weight == 1.0 {
+/// The bytes one trace adds to the totals, `round(size x weight)`, after
+/// checking that the weight is a finite number in (0, 2^53] and that the
+/// product stays below 2^53.
+fn charge(size: u64, weight: f64) -> Result<u64> {
+    if !(weight.is_finite() && weight > 0.0 && weight <= MAX_WEIGHT) {
+        return Err(Error::range(format!(
+            "a trace's weight must be a finite number in (0, 2^53], got {}",
+            crate::error::js_number(weight)
+        )));
+    }
+    let bytes = if weight == 1.0 {
         size
     } else {
         (size as f64 * weight).round() as u64
+    };
+    if size > MAX_TOTAL || bytes > MAX_TOTAL {
+        return Err(Error::range(format!(
+            "a trace of {size} bytes x weight {} stands for more than 2^53-1 bytes",
+            crate::error::js_number(weight)
+        )));
     }
+    Ok(bytes)
 }
 
 impl TraceStore {
@@ -77,9 +102,20 @@ impl TraceStore {
         &self.shards[(h >> 58) as usize % SHARDS]
     }
 
-    fn add(&self, bytes: u64) {
-        let now = self.current.fetch_add(bytes, Ordering::AcqRel) + bytes;
-        self.peak.fetch_max(now, Ordering::AcqRel);
+    /// Adds `bytes` to the current total unless that would pass [`MAX_TOTAL`].
+    fn add(&self, bytes: u64) -> Result<()> {
+        let before = self
+            .current
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
+                c.checked_add(bytes).filter(|&n| n <= MAX_TOTAL)
+            })
+            .map_err(|c| {
+                Error::range(format!(
+                    "tracing {bytes} more bytes would bring the traced total from {c} past 2^53-1 bytes"
+                ))
+            })?;
+        self.peak.fetch_max(before + bytes, Ordering::AcqRel);
+        Ok(())
     }
 
     fn sub(&self, bytes: u64) {
@@ -89,26 +125,25 @@ impl TraceStore {
     /// Traces a block, replacing any trace at the same `(domain, address)`.
     /// `weight` is the number of blocks the trace stands for (1 when exact).
     /// Returns the replaced entry.
-    pub fn track(&self, domain: u32, address: u64, size: u64, traceback: u32, weight: f64) -> Option<Entry> {
-        let weight = if weight.is_finite() && weight > 0.0 {
-            weight
-        } else {
-            1.0
-        };
+    ///
+    /// Refuses, leaving the store unchanged, a weight outside (0, 2^53], a
+    /// trace standing for 2^53 bytes or more, and a trace that would bring
+    /// the current total past [`MAX_TOTAL`].
+    pub fn track(&self, domain: u32, address: u64, size: u64, traceback: u32, weight: f64) -> Result<Option<Entry>> {
         let entry = Entry {
             size,
             traceback,
             weight,
-            charged: charge(size, weight),
+            charged: charge(size, weight)?,
         };
-        let old = self.shard(domain, address).lock().insert((domain, address), entry);
-        let old_charge = old.map_or(0, |e| e.charged);
+        let mut map = self.shard(domain, address).lock();
+        let old_charge = map.get(&(domain, address)).map_or(0, |e| e.charged);
         if entry.charged >= old_charge {
-            self.add(entry.charged - old_charge);
+            self.add(entry.charged - old_charge)?;
         } else {
             self.sub(old_charge - entry.charged);
         }
-        old
+        Ok(map.insert((domain, address), entry))
     }
 
     /// Stops tracing a block; returns its entry if it was traced.
@@ -157,7 +192,14 @@ impl TraceStore {
     /// weight): untracks its other addresses and tracks the new or changed
     /// ones. This is how a sampling profile, which lists every live sample,
     /// is applied. Returns `(added, removed)`.
-    pub fn sync_domain(&self, domain: u32, entries: &[(u64, u64, u32, f64)]) -> (usize, usize) {
+    ///
+    /// Every entry is checked first (see [`track`](Self::track)); on a bad
+    /// one nothing changes. Should the total pass [`MAX_TOTAL`] midway, the
+    /// entries that fit stay and the error says so.
+    pub fn sync_domain(&self, domain: u32, entries: &[(u64, u64, u32, f64)]) -> Result<(usize, usize)> {
+        for (i, &(_, size, _, weight)) in entries.iter().enumerate() {
+            charge(size, weight).map_err(|e| Error::range(format!("sync entry {i}: {}", e.message)))?;
+        }
         let present: rustc_hash::FxHashSet<u64> = entries.iter().map(|e| e.0).collect();
         let mut removed = 0;
         for s in self.shards.iter() {
@@ -179,17 +221,18 @@ impl TraceStore {
                 .get(domain, address)
                 .is_some_and(|e| e.size == size && e.traceback == traceback && e.weight == weight);
             if !same {
-                self.track(domain, address, size, traceback, weight);
+                self.track(domain, address, size, traceback, weight)?;
                 added += 1;
             }
         }
-        (added, removed)
+        Ok((added, removed))
     }
 
     /// Makes domain `domain` hold exactly the traces of `snap`, at the given
     /// addresses (one per trace). The snapshot's tracebacks are interned
-    /// into the store's tables by content. Returns `(added, removed)`.
-    pub fn replace_domain(&self, domain: u32, snap: &Snapshot, addresses: &[u64]) -> (usize, usize) {
+    /// into the store's tables by content. Returns `(added, removed)`; errors
+    /// as [`sync_domain`](Self::sync_domain).
+    pub fn replace_domain(&self, domain: u32, snap: &Snapshot, addresses: &[u64]) -> Result<(usize, usize)> {
         let from = snap.tables();
         let mut map = vec![u32::MAX; from.tracebacks().len()];
         self.intern(|t| {
@@ -247,9 +290,10 @@ impl TraceStore {
         self.peak.store(self.current.load(Ordering::Acquire), Ordering::Release);
     }
 
-    /// Raises the peak to at least `bytes` (peaks seen outside the store, e.g. between GCs).
+    /// Raises the peak to at least `bytes` (peaks seen outside the store,
+    /// e.g. between GCs), at most to [`MAX_TOTAL`].
     pub fn raise_peak(&self, bytes: u64) {
-        self.peak.fetch_max(bytes, Ordering::AcqRel);
+        self.peak.fetch_max(bytes.min(MAX_TOTAL), Ordering::AcqRel);
     }
 
     /// Number of traced blocks.
@@ -328,9 +372,9 @@ mod tests {
             let seq = t.intern_seq(&[]);
             t.intern_traceback(TracebackRec { seq, total_nframe: 0 })
         });
-        assert!(s.track(5, 0x10, 100, tb, 1.0).is_none());
+        assert!(s.track(5, 0x10, 100, tb, 1.0).unwrap().is_none());
         assert_eq!(s.traced_memory(), (100, 100));
-        let old = s.track(5, 0x10, 40, tb, 1.0).expect("replaced");
+        let old = s.track(5, 0x10, 40, tb, 1.0).unwrap().expect("replaced");
         assert_eq!(old.size, 100);
         assert_eq!(s.traced_memory(), (40, 100));
         s.reset_peak();
@@ -338,7 +382,7 @@ mod tests {
         assert_eq!(s.untrack(5, 0x10).map(|e| e.size), Some(40));
         assert_eq!(s.untrack(5, 0x10), None);
         assert_eq!(s.traced_memory(), (0, 40));
-        s.track(1, 1, 10, tb, 2.5);
+        s.track(1, 1, 10, tb, 2.5).unwrap();
         assert_eq!(s.traced_memory().0, 25);
         let snap = s.snapshot();
         assert_eq!(snap.weights(), Some(&[2.5][..]));
@@ -350,15 +394,15 @@ mod tests {
     #[test]
     fn sync_domain_replaces_one_domain_only() {
         let s = TraceStore::new();
-        s.track(7, 1, 100, 0, 1.0);
-        s.track(0, 1, 10, 0, 1.0);
-        s.track(0, 2, 20, 0, 1.0);
-        assert_eq!(s.sync_domain(0, &[(2, 20, 0, 1.0), (3, 30, 0, 2.0)]), (1, 1));
+        s.track(7, 1, 100, 0, 1.0).unwrap();
+        s.track(0, 1, 10, 0, 1.0).unwrap();
+        s.track(0, 2, 20, 0, 1.0).unwrap();
+        assert_eq!(s.sync_domain(0, &[(2, 20, 0, 1.0), (3, 30, 0, 2.0)]), Ok((1, 1)));
         assert_eq!(s.get(0, 1), None);
         assert_eq!(s.get(0, 3).map(|e| e.size), Some(30));
         assert_eq!(s.get(7, 1).map(|e| e.size), Some(100));
         assert_eq!(s.traced_memory().0, 100 + 20 + 60);
-        assert_eq!(s.sync_domain(0, &[]), (0, 2));
+        assert_eq!(s.sync_domain(0, &[]), Ok((0, 2)));
         assert_eq!(s.traced_memory().0, 100);
     }
 
@@ -375,15 +419,15 @@ mod tests {
                 let s = Arc::clone(&s);
                 std::thread::spawn(move || {
                     for a in 0..N {
-                        s.track(th, a, a % 97 + 1, tb, 1.0);
+                        s.track(th, a, a % 97 + 1, tb, 1.0).unwrap();
                         // Every thread also fights over a shared domain.
-                        s.track(99, a % 512, u64::from(th) + 1, tb, 1.0);
+                        s.track(99, a % 512, u64::from(th) + 1, tb, 1.0).unwrap();
                     }
                     for a in (0..N).step_by(2) {
                         assert!(s.untrack(th, a).is_some());
                     }
                     for a in (1..N).step_by(2) {
-                        s.track(th, a, 1000, tb, 1.0);
+                        s.track(th, a, 1000, tb, 1.0).unwrap();
                     }
                 })
             })
@@ -399,5 +443,39 @@ mod tests {
         let snap = s.snapshot();
         assert_eq!(snap.len() as u64, 8 * N / 2 + 512);
         assert_eq!(snap.sizes().iter().sum::<u64>(), expected);
+    }
+
+    #[test]
+    fn totals_never_wrap_and_weights_are_bounded() {
+        let s = TraceStore::new();
+        // 2,049 blocks of 2^53-1 bytes would wrap a u64 total: the second is refused.
+        assert!(s.track(USER_DOMAIN_BASE, 0, MAX_TOTAL, 0, 1.0).is_ok());
+        let e = s.track(USER_DOMAIN_BASE, 1, MAX_TOTAL, 0, 1.0).unwrap_err();
+        assert!(e.message.contains("past 2^53-1 bytes"), "{}", e.message);
+        assert_eq!(s.traced_memory(), (MAX_TOTAL, MAX_TOTAL));
+        assert_eq!(
+            s.get(USER_DOMAIN_BASE, 1),
+            None,
+            "a refused trace leaves nothing behind"
+        );
+        // Replacing a block by a smaller one, and untracking, still work at the cap.
+        assert!(s.track(USER_DOMAIN_BASE, 0, 10, 0, 1.0).is_ok());
+        assert_eq!(s.traced_memory().0, 10);
+        for w in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, MAX_WEIGHT * 2.0] {
+            let e = s.track(1, 2, 8, 0, w).unwrap_err();
+            assert!(
+                e.message.contains("weight must be a finite number in (0, 2^53]"),
+                "{}",
+                e.message
+            );
+        }
+        let e = s.track(1, 2, 1 << 40, 0, 1e9).unwrap_err();
+        assert!(e.message.contains("more than 2^53-1 bytes"), "{}", e.message);
+        // A bad sync entry changes nothing.
+        let e = s.sync_domain(1, &[(1, 8, 0, 1.0), (2, 8, 0, 1e300)]).unwrap_err();
+        assert!(e.message.starts_with("sync entry 1:"), "{}", e.message);
+        assert_eq!(s.get(1, 1), None);
+        s.raise_peak(u64::MAX);
+        assert_eq!(s.traced_memory().1, MAX_TOTAL);
     }
 }

@@ -107,7 +107,7 @@ impl HeapSnapshotReader {
     ) -> napi::Result<Vec<u32>> {
         let heap = self.heap(&env)?;
         let (snap, ids) = select(heap, domain, nframe, min_id, &skip_prefixes);
-        let (added, removed) = global().replace_domain(domain, &snap, &ids);
+        let (added, removed) = check(&env, global().replace_domain(domain, &snap, &ids))?;
         Ok(vec![added as u32, removed as u32])
     }
 

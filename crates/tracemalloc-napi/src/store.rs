@@ -109,18 +109,19 @@ pub fn store_sync_domain(
     let entries: Vec<(u64, u64, u32, f64)> = (0..n)
         .map(|i| (address[i] as u64, size[i] as u64, traceback[i], weight[i]))
         .collect();
-    let (added, removed) = global().sync_domain(domain, &entries);
+    let (added, removed) = check(&env, global().sync_domain(domain, &entries))?;
     Ok(vec![added as u32, removed as u32])
 }
 
-/// Traces one block (replacing any trace at the same address).
+/// Traces one block (replacing any trace at the same address). Throws a
+/// `RangeError`, tracing nothing, when the traced total would pass 2^53-1 bytes.
 #[napi(catch_unwind)]
 pub fn store_track(env: Env, domain: u32, address: BigInt, size: f64, traceback: u32) -> napi::Result<()> {
     let address = address_of(&env, &address)?;
     if global().read_tables(|t| t.tracebacks().len()) <= traceback as usize {
         return Err(crate::errors::throw(&env, Error::range("traceback id is not interned")));
     }
-    global().track(domain, address, size as u64, traceback, 1.0);
+    check(&env, global().track(domain, address, size as u64, traceback, 1.0))?;
     Ok(())
 }
 
