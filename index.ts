@@ -12,7 +12,7 @@ export { Filter, DomainFilter, normalizeFilename } from './src/filter'
 export { Snapshot, type KeyType } from './src/snapshot'
 export type { SnapshotColumns } from './src/columns'
 export { formatSize } from './src/pyformat'
-export type { CaptureInfo } from './src/snapshot'
+export type { CaptureInfo, CaptureQuality } from './src/snapshot'
 export type { SnapshotMeta } from './src/meta'
 export {
   start,

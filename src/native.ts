@@ -6,6 +6,7 @@
 export {
   HeapSnapshotReader,
   NativeSnapshot,
+  SampleSizer,
   storeClear,
   storeClearDomain,
   storeIntern,

@@ -20,6 +20,7 @@ import { threadId } from 'node:worker_threads'
 import { OWN_PREFIXES } from './own'
 import { postSync } from './session'
 import type { SyncResult } from './profile-sync'
+import type { CaptureQuality } from '../snapshot'
 
 /** How often the watchdog looks at the event loop. */
 const WATCHDOG_MS = 200
@@ -123,6 +124,11 @@ export class ExactTracker {
     const reader = this.#readHeap()
     const [added, removed] = reader.syncStore(this.#domain, this.#nframe, this.#watermark, [...OWN_PREFIXES])
     return { samples: this.#lastTraced[0]!, added: added!, removed: removed! }
+  }
+
+  /** What the syncs measured about their accuracy. */
+  quality(): CaptureQuality {
+    return {}
   }
 
   /** V8's heap object id of what `expression` evaluates to; 0 when it has none yet. */

@@ -9,8 +9,10 @@ import { Session } from 'node:inspector'
 import { extname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 
-import { ProfileSync, type SamplingProfile, type SyncResult } from './profile-sync'
+import type { CaptureQuality } from '../snapshot'
+import { ProfileSync, type SamplingProfile, type SizeBasis, type SyncResult } from './profile-sync'
 import { postSync } from './session'
+import { FLAGS_BYTES, SyncFlags } from './sync-flags'
 import type { SyncRequest, SyncWorkerData } from './sync-worker'
 
 /** How long the traced thread waits for the sync worker before syncing itself. */
@@ -32,7 +34,9 @@ export class Sampler {
   readonly #local: ProfileSync
   #worker: Worker | undefined
   #workerReady = false
-  #flags: Int32Array | undefined
+  #flags: SyncFlags | undefined
+  /** How the object sizes of the last sync's bytes were found. */
+  lastSizes: SizeBasis | undefined
 
   constructor(opts: SamplerOptions) {
     this.#opts = opts
@@ -52,7 +56,7 @@ export class Sampler {
   }
 
   #spawnWorker(): void {
-    const flags = new SharedArrayBuffer(16)
+    const flags = new SharedArrayBuffer(FLAGS_BYTES)
     const data: SyncWorkerData = { flags, nframe: this.#opts.nframe, interval: this.#opts.interval, domain: this.#opts.domain }
     const file = join(__dirname, `sync-worker${extname(__filename)}`)
     try {
@@ -66,7 +70,7 @@ export class Sampler {
       // helper must never keep the traced process alive.
       w.unref()
       this.#worker = w
-      this.#flags = new Int32Array(flags)
+      this.#flags = new SyncFlags(flags)
     } catch {
       this.#dropWorker()
     }
@@ -81,14 +85,18 @@ export class Sampler {
 
   /** Reads the profile and applies it to the store. */
   sync(opts: { onThread?: boolean } = {}): SyncResult {
+    const r = this.#sync(opts)
+    this.lastSizes = r.sizes
+    return r
+  }
+
+  #sync(opts: { onThread?: boolean }): SyncResult {
     if (!opts.onThread && this.#worker && this.#workerReady && this.#flags) {
-      const flags = this.#flags
+      const flags = this.#flags.state
       Atomics.store(flags, 0, 0)
       this.#worker.postMessage({ type: 'sync' } satisfies SyncRequest)
       const waited = Atomics.wait(flags, 0, 0, WORKER_TIMEOUT_MS)
-      if (waited !== 'timed-out' && Atomics.load(flags, 0) === 1) {
-        return { samples: flags[1]!, added: flags[2]!, removed: flags[3]! }
-      }
+      if (waited !== 'timed-out' && Atomics.load(flags, 0) === 1) return this.#flags.read()
       // A worker that failed or stalled is not trusted again.
       this.#dropWorker()
     }
@@ -96,11 +104,17 @@ export class Sampler {
     return this.#local.apply(profile)
   }
 
+  /** What the last sync measured about its accuracy. */
+  quality(): CaptureQuality {
+    return this.lastSizes ? { sizeBasis: { ...this.lastSizes } } : {}
+  }
+
   /** Drops every sample: the profiler starts over, and so do node ids. */
   restart(): void {
     postSync(this.#session, 'HeapProfiler.stopSampling')
     this.#startSampling()
     this.#local.reset()
+    this.lastSizes = undefined
     this.#worker?.postMessage({ type: 'reset' } satisfies SyncRequest)
   }
 

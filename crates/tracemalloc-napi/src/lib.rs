@@ -6,6 +6,7 @@
 pub mod columns;
 mod errors;
 pub mod heapsnapshot;
+pub mod sampling;
 mod snapshot;
 pub mod store;
 mod strings;
