@@ -4,6 +4,7 @@
  * @module
  */
 export {
+  exactTrackers,
   HeapSnapshotReader,
   NativeSnapshot,
   SampleSizer,

@@ -46,6 +46,21 @@ pub struct Entry {
     charged: u64,
 }
 
+/// What [`TraceStore::sync_exact_domain`] did and found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExactSync {
+    /// Traces added or changed.
+    pub added: usize,
+    /// Traces removed (objects that died).
+    pub removed: usize,
+    /// Traced objects still alive that V8 no longer maps to a site: kept.
+    pub lost: usize,
+    /// Traced objects that V8 now maps to another site: kept at the first.
+    pub relabeled: usize,
+    /// Objects seen before without a site that now have one: left out.
+    pub stale: usize,
+}
+
 /// A concurrent `(domain, address) -> Entry` map with current and peak totals.
 pub struct TraceStore {
     shards: Box<[Shard]>,
@@ -228,11 +243,10 @@ impl TraceStore {
         Ok((added, removed))
     }
 
-    /// Makes domain `domain` hold exactly the traces of `snap`, at the given
-    /// addresses (one per trace). The snapshot's tracebacks are interned
-    /// into the store's tables by content. Returns `(added, removed)`; errors
-    /// as [`sync_domain`](Self::sync_domain).
-    pub fn replace_domain(&self, domain: u32, snap: &Snapshot, addresses: &[u64]) -> Result<(usize, usize)> {
+    /// Interns the tracebacks `snap` uses into the store's tables by
+    /// content; returns the store id of each of the snapshot's tracebacks
+    /// (`u32::MAX` for those no trace uses).
+    fn intern_tracebacks_of(&self, snap: &Snapshot) -> Vec<u32> {
         let from = snap.tables();
         let mut map = vec![u32::MAX; from.tracebacks().len()];
         self.intern(|t| {
@@ -266,6 +280,15 @@ impl TraceStore {
                 });
             }
         });
+        map
+    }
+
+    /// Makes domain `domain` hold exactly the traces of `snap`, at the given
+    /// addresses (one per trace). The snapshot's tracebacks are interned
+    /// into the store's tables by content. Returns `(added, removed)`; errors
+    /// as [`sync_domain`](Self::sync_domain).
+    pub fn replace_domain(&self, domain: u32, snap: &Snapshot, addresses: &[u64]) -> Result<(usize, usize)> {
+        let map = self.intern_tracebacks_of(snap);
         let weights = snap.weights();
         let entries: Vec<(u64, u64, u32, f64)> = (0..snap.len())
             .map(|i| {
@@ -278,6 +301,67 @@ impl TraceStore {
             })
             .collect();
         self.sync_domain(domain, &entries)
+    }
+
+    /// Makes domain `domain` hold the live objects of a heap snapshot taken
+    /// while V8's allocation tracker runs, keyed by V8 id, keeping what an
+    /// earlier sync saw. V8's tracker can lose an object's allocation site
+    /// after a heap snapshot gave the object an id (a later move of the
+    /// object leaves its site behind at the old address, where another
+    /// object can pick it up), so:
+    ///
+    /// * an object already traced keeps its traceback (`relabeled` counts
+    ///   those whose site in `snap` differs), with its new size;
+    /// * an object already traced that `snap` shows without a site, listed
+    ///   in `untraced`, stays as it was (`lost` counts them);
+    /// * an object not traced yet is added only if its id is above
+    ///   `seen_up_to`, the highest id of a traced object in the heap snapshot
+    ///   that the last sync read: V8 numbers objects as snapshots first see
+    ///   them, so an older one was seen then without a site, and a site now
+    ///   is one it picked up (`stale` counts them).
+    ///
+    /// `snap` and `ids` hold the snapshot's traced objects (one id each).
+    pub fn sync_exact_domain(
+        &self,
+        domain: u32,
+        snap: &Snapshot,
+        ids: &[u64],
+        untraced: &[u64],
+        seen_up_to: u64,
+    ) -> Result<ExactSync> {
+        let map = self.intern_tracebacks_of(snap);
+        let mut out = ExactSync::default();
+        let mut entries: Vec<(u64, u64, u32, f64)> = Vec::with_capacity(ids.len() + untraced.len());
+        for (i, &id) in ids.iter().enumerate() {
+            let tb = map[snap.tracebacks()[i] as usize];
+            match self.get(domain, id) {
+                Some(e) => {
+                    if e.traceback != tb {
+                        out.relabeled += 1;
+                    }
+                    entries.push((id, snap.sizes()[i], e.traceback, 1.0));
+                }
+                None if id <= seen_up_to => out.stale += 1,
+                None => entries.push((id, snap.sizes()[i], tb, 1.0)),
+            }
+        }
+        for &id in untraced {
+            if let Some(e) = self.get(domain, id) {
+                out.lost += 1;
+                entries.push((id, e.size, e.traceback, e.weight));
+            }
+        }
+        (out.added, out.removed) = self.sync_domain(domain, &entries)?;
+        Ok(out)
+    }
+
+    /// The addresses traced in `domain`.
+    pub fn addresses(&self, domain: u32) -> Vec<u64> {
+        let mut out = Vec::new();
+        for s in self.shards.iter() {
+            out.extend(s.lock().keys().filter(|k| k.0 == domain).map(|k| k.1));
+        }
+        out
     }
 
     /// `(current, peak)` in bytes, summed over all domains.
@@ -477,5 +561,51 @@ mod tests {
         assert_eq!(s.get(1, 1), None);
         s.raise_peak(u64::MAX);
         assert_eq!(s.traced_memory().1, MAX_TOTAL);
+    }
+
+    #[test]
+    fn exact_syncs_keep_what_v8_loses_and_ignore_what_it_makes_up() {
+        let s = TraceStore::new();
+        let mut t = crate::tables::Tables::new();
+        let file = t.intern_str(b"app.js");
+        let mut tb = |line: u32| {
+            let f = t.intern_frame(crate::tables::FrameRec {
+                file,
+                line,
+                col: 1,
+                func: crate::tables::NONE,
+            });
+            let seq = t.intern_seq(&[f]);
+            t.intern_traceback(TracebackRec { seq, total_nframe: 1 })
+        };
+        let (a, b) = (tb(10), tb(20));
+        let tables = Arc::new(t);
+        let snap = |rows: &[(u64, u32)]| {
+            Snapshot::from_checked_parts(
+                Arc::clone(&tables),
+                vec![3; rows.len()],
+                vec![32; rows.len()],
+                rows.iter().map(|r| r.1).collect(),
+                None,
+            )
+            .unwrap()
+        };
+        // First sync: objects 10 and 12 at line 10, 14 at line 20; the heap's ids go up to 20.
+        let first = snap(&[(10, a), (12, a), (14, b)]);
+        let r = s.sync_exact_domain(3, &first, &[10, 12, 14], &[], 0).unwrap();
+        assert_eq!((r.added, r.lost, r.relabeled, r.stale), (3, 0, 0, 0));
+        let line_of = |id: u64| {
+            let e = s.get(3, id).expect("traced");
+            s.read_tables(|t| t.frames()[t.seq(t.tracebacks()[e.traceback as usize].seq)[0] as usize].line)
+        };
+        // Next sync: 10 lost its site, 12 shows another one, 14 died, 16 (seen
+        // untraced before, id <= 20) picked up a site, 22 is new.
+        let second = snap(&[(12, b), (16, a), (22, b)]);
+        let r = s.sync_exact_domain(3, &second, &[12, 16, 22], &[10], 20).unwrap();
+        assert_eq!((r.lost, r.relabeled, r.stale, r.removed), (1, 1, 1, 1));
+        assert_eq!(s.addresses(3).len(), 3);
+        assert_eq!((line_of(10), line_of(12), line_of(22)), (10, 10, 20));
+        assert_eq!(s.get(3, 16), None);
+        assert_eq!(s.get(3, 14), None);
     }
 }

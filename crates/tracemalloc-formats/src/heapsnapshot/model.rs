@@ -81,6 +81,9 @@ pub(crate) struct Builder {
     funcs: Vec<RawFunc>,
     /// The trace tree, once read.
     pub tree: TraceTree,
+    /// Ids whose presence without an allocation trace is reported (see
+    /// [`HeapSnapshotParser::watch`](super::HeapSnapshotParser::watch)).
+    pub watch: Option<FxHashSet<u64>>,
 }
 
 fn index_u32(v: i64) -> Option<u32> {
@@ -117,6 +120,7 @@ impl Builder {
             candidates: Vec::new(),
             funcs: Vec::new(),
             tree: TraceTree::default(),
+            watch: None,
         }
     }
 
@@ -335,16 +339,21 @@ impl Builder {
             tree_parent: Vec::new(),
             tree_func: Vec::new(),
             tree_depth: Vec::with_capacity(tree.len()),
+            watched_untraced: Vec::new(),
         };
         for (k, &t) in self.trace.iter().enumerate() {
+            let id = self.id.get(k);
             if t == 0 {
+                if self.watch.as_ref().is_some_and(|w| w.contains(&id)) {
+                    heap.watched_untraced.push(id);
+                }
                 continue;
             }
             let tn = *by_id
                 .get(&t)
                 .ok_or_else(|| format_err(format!("node {k} has trace_node_id {t}, which is not in trace_tree")))?;
             let own = self.size.get(k);
-            heap.ids.push(self.id.get(k));
+            heap.ids.push(id);
             heap.sizes
                 .push(own.saturating_add(extra.get(&(k as u32)).copied().unwrap_or(0)));
             heap.trace_nodes.push(tn);

@@ -446,3 +446,17 @@ fn errors_stick_and_name_the_offset() {
     assert_eq!(p.feed(b"}").err(), Some(e.clone()));
     assert_eq!(p.finish().err(), Some(e));
 }
+
+#[test]
+fn reports_watched_objects_without_a_trace() {
+    let mut p = HeapSnapshotParser::new(Limits::default());
+    p.watch([1u64, 3, 5, 42].into_iter().collect());
+    p.feed(doc().as_bytes()).unwrap();
+    let h = p.finish().unwrap();
+    // 3 has a trace, 42 is not in the heap.
+    assert_eq!(h.watched_untraced(), &[1, 5]);
+    assert!(
+        parse(&doc()).unwrap().watched_untraced().is_empty(),
+        "nothing watched, nothing kept"
+    );
+}
