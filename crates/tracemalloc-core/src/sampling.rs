@@ -397,8 +397,12 @@ impl SampleSizer {
             let known = |g: &Group| g.basis == Basis::Solved || g.basis == Basis::Foreign;
             let v8_bytes = |g: &Group| -> f64 {
                 match g.basis {
-                    Basis::Solved => g.sizes.iter().map(|&(c, n)| (c * self.v8_count(c, n)) as f64).sum(),
-                    _ => (g.scaled * g.samples.len() as u64) as f64,
+                    Basis::Solved => g
+                        .sizes
+                        .iter()
+                        .map(|&(c, n)| c as f64 * self.v8_count(c, n) as f64)
+                        .sum(),
+                    _ => g.scaled as f64 * g.samples.len() as f64,
                 }
             };
             let fixed: f64 = members
@@ -428,7 +432,7 @@ impl SampleSizer {
                 for &(c, n) in &g.sizes {
                     // Each sample's share of the group's bytes, in objects of size c.
                     let share = if g.basis == Basis::Solved {
-                        (c * self.v8_count(c, n)) as f64 / n as f64
+                        c as f64 * self.v8_count(c, n) as f64 / n as f64
                     } else {
                         bytes / objects as f64
                     };
