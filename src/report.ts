@@ -13,9 +13,9 @@ import type { KeyType, Snapshot } from './snapshot'
  * same samples.
  */
 const COUNT_BOUND =
-  'measured at the default interval over every 8-aligned size from 16 B to 4 KiB, one site each: ' +
-  "V8's own count for 500 of 511 sizes at 10 samples a size (worst 2x), 510 at 30, all 511 at 100; " +
-  'with 3 samples, 389 of 496 (worst 50x)'
+  'measured at the default interval over every 8-aligned size from 16 B to 4 KiB, one site each, in two runs: ' +
+  "V8's own count for at least 500 of 511 sizes at 10 samples a size (worst 2.1x), 509 at 30, all 511 at 100; " +
+  'with 3 samples, about 3 in 4 (worst 100x)'
 
 /** Whole percent of `part` in `total`. */
 function percent(part: number, total: number): string {
@@ -49,7 +49,7 @@ export function reportHeader(snap: Snapshot, keyType: KeyType): string[] {
         `objects of ${formatSize(interval, false)} or more are near exact`,
       'tracemalloc: counts rest on the object size behind each sample, which V8 reports only multiplied by its count: ' +
         `it is recovered from V8's per-site totals once a site holds a few samples of it (${COUNT_BOUND}), else guessed, ` +
-        'and a guessed count can read up to 50x high',
+        'and a guessed count can read up to 100x high',
     )
     const b = info.quality?.sizeBasis
     if (b) {
