@@ -14,6 +14,8 @@ export type { SnapshotColumns } from './src/columns'
 export { formatSize } from './src/pyformat'
 export type { CaptureInfo, CaptureQuality } from './src/snapshot'
 export type { SnapshotMeta } from './src/meta'
+export type { ImportOptions, HeapProfileOptions } from './src/files/import'
+export { EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './src/files/export'
 export {
   start,
   stop,

@@ -16,7 +16,7 @@ const OLD_TRACES = Math.round(TRACES * 0.85)
 const LIMIT = 10
 
 /** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -28,7 +28,7 @@ function rng(seed: number): () => number {
 }
 
 /** Shared tables: 3,000 files, 60,000 frames, 50,000 tracebacks 1-10 frames deep. */
-function tables(r: () => number) {
+export function tables(r: () => number) {
   const strings: string[] = []
   for (let i = 0; i < 3000; i++) {
     const pkg = i % 5 === 0 ? `node_modules/pkg${i % 97}/lib` : `src/module${i % 211}`
@@ -55,7 +55,7 @@ function tables(r: () => number) {
 }
 
 /** Trace columns: skewed choice of traceback (a few hot sites), log-uniform sizes. */
-function traces(t: ReturnType<typeof tables>, n: number, seed: number): SnapshotColumns {
+export function traces(t: ReturnType<typeof tables>, n: number, seed: number): SnapshotColumns {
   const r = rng(seed)
   const domain = new Uint32Array(n)
   const size = new Float64Array(n)

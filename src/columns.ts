@@ -5,7 +5,8 @@
  */
 import { checkUint, parseRawFrame } from './frame'
 import { NONE, type SnapshotColumns as NativeColumns, type TablesColumns } from './native'
-import { pyTypeName } from './pyformat'
+import { jsTypeName } from './jstype'
+import { rejectUnknownKeys } from './options'
 
 /**
  * A snapshot as columns: the fast way to build one (`Snapshot.fromColumns`).
@@ -32,12 +33,27 @@ export interface SnapshotColumns {
   weight?: Float64Array
 }
 
+/** Every key of {@link SnapshotColumns}. */
+const COLUMNS: readonly string[] = Object.keys({
+  strings: true,
+  frames: true,
+  seqEnds: true,
+  seqFrames: true,
+  tracebacks: true,
+  domain: true,
+  size: true,
+  traceback: true,
+  weight: true,
+} satisfies Record<keyof SnapshotColumns, true>)
+
 /** Joins the string table for the engine (one string, plus lengths). @internal */
 export function toNative(c: SnapshotColumns): NativeColumns {
-  if (!Array.isArray(c.strings)) throw new TypeError(`strings must be an array of strings, not ${pyTypeName(c.strings)}`)
+  if (c === null || typeof c !== 'object') throw new TypeError(`columns must be an object, not ${jsTypeName(c)}`)
+  rejectUnknownKeys(c, COLUMNS, 'column', 'Snapshot.fromColumns()')
+  if (!Array.isArray(c.strings)) throw new TypeError(`strings must be an array of strings, not ${jsTypeName(c.strings)}`)
   const lengths = new Uint32Array(c.strings.length)
   c.strings.forEach((s, i) => {
-    if (typeof s !== 'string') throw new TypeError(`strings[${i}] must be a string, not ${pyTypeName(s)}`)
+    if (typeof s !== 'string') throw new TypeError(`strings[${i}] must be a string, not ${jsTypeName(s)}`)
     lengths[i] = s.length
   })
   const typed = { frames: Uint32Array, seqEnds: Uint32Array, seqFrames: Uint32Array, tracebacks: Uint32Array, domain: Uint32Array, size: Float64Array, traceback: Uint32Array } as const
@@ -151,7 +167,7 @@ export class TableBuilder {
  */
 export function columnsFromRaw(traces: Iterable<unknown>): SnapshotColumns {
   if (traces === null || typeof (traces as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
-    throw new TypeError(`traces must be an iterable of raw traces, not ${pyTypeName(traces)}`)
+    throw new TypeError(`traces must be an iterable of raw traces, not ${jsTypeName(traces)}`)
   }
   const b = new TableBuilder()
   const seqByArray = new Map<unknown, number>()
@@ -165,7 +181,7 @@ export function columnsFromRaw(traces: Iterable<unknown>): SnapshotColumns {
   const seqOf = (rawFrames: unknown, where: string): number => {
     const cached = seqByArray.get(rawFrames)
     if (cached !== undefined) return cached
-    if (!Array.isArray(rawFrames)) throw new TypeError(`${where}: frames must be an array of frames, not ${pyTypeName(rawFrames)}`)
+    if (!Array.isArray(rawFrames)) throw new TypeError(`${where}: frames must be an array of frames, not ${jsTypeName(rawFrames)}`)
     ids.length = 0
     for (let j = 0; j < rawFrames.length; j++) {
       const [file, line, col, func] = parseRawFrame(rawFrames[j], `${where}: frames[${j}]`)
@@ -180,7 +196,7 @@ export function columnsFromRaw(traces: Iterable<unknown>): SnapshotColumns {
   for (const raw of traces as Iterable<unknown>) {
     const where = `traces[${i}]`
     if (!Array.isArray(raw) || raw.length !== 4) {
-      throw new TypeError(`${where} must be an array [domain, size, frames, totalNframe], not ${pyTypeName(raw)}`)
+      throw new TypeError(`${where} must be an array [domain, size, frames, totalNframe], not ${jsTypeName(raw)}`)
     }
     domain.push(checkUint(raw[0], `${where}: domain`, 0xffffffff))
     sizes.push(checkUint(raw[1], `${where}: size`, Number.MAX_SAFE_INTEGER))

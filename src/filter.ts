@@ -3,7 +3,7 @@
  * @module
  */
 import type { FilterInput } from './native'
-import { pyTypeName } from './pyformat'
+import { jsTypeName } from './jstype'
 
 /** True on Windows, where CPython matches file names case-insensitively with `/` equal to `\`. */
 export const WINDOWS = process.platform === 'win32'
@@ -20,7 +20,7 @@ export function normalizeFilename(filename: string, windows = WINDOWS): string {
 
 function optionalNumber(what: string, v: unknown): number | undefined {
   if (v === null || v === undefined) return undefined
-  if (typeof v !== 'number') throw new TypeError(`Filter.${what} must be a number or null, not ${pyTypeName(v)}`)
+  if (typeof v !== 'number') throw new TypeError(`Filter.${what} must be a number or null, not ${jsTypeName(v)}`)
   return v
 }
 
@@ -47,7 +47,7 @@ export class Filter {
    */
   constructor(inclusive: boolean, filenamePattern: string, lineno: number | null = null, allFrames = false, domain: number | null = null) {
     if (typeof filenamePattern !== 'string') {
-      throw new TypeError(`filenamePattern must be a string, not ${pyTypeName(filenamePattern)}`)
+      throw new TypeError(`filenamePattern must be a string, not ${jsTypeName(filenamePattern)}`)
     }
     this.inclusive = inclusive
     this.#pattern = normalizeFilename(filenamePattern)
@@ -82,7 +82,7 @@ export class DomainFilter {
   /** Creates a domain filter, as CPython's `DomainFilter(inclusive, domain)`. */
   constructor(inclusive: boolean, domain: number) {
     if (typeof domain !== 'number') {
-      throw new TypeError(`domain must be a number, not ${pyTypeName(domain)}`)
+      throw new TypeError(`domain must be a number, not ${jsTypeName(domain)}`)
     }
     this.inclusive = inclusive
     this.#domain = domain

@@ -2,7 +2,8 @@
  * `Frame`: one position of a traceback.
  * @module
  */
-import { compareCodePoints, pyRepr, pyTypeName } from './pyformat'
+import { jsTypeName } from './jstype'
+import { compareCodePoints, pyRepr } from './pyformat'
 
 /**
  * A raw frame: `[filename, lineno]` as in CPython, or for JavaScript
@@ -20,7 +21,7 @@ const MAX_U32 = 0xffffffff
  * @internal
  */
 export function checkUint(value: unknown, label: string, max: number): number {
-  if (typeof value !== 'number') throw new TypeError(`${label} must be a number, not ${pyTypeName(value)}`)
+  if (typeof value !== 'number') throw new TypeError(`${label} must be a number, not ${jsTypeName(value)}`)
   if (!Number.isInteger(value) || value < 0 || value > max) {
     throw new RangeError(`${label} must be an integer in [0, ${max}], got ${value}`)
   }
@@ -40,12 +41,12 @@ export function parseRawFrame(
   }
   const [filename, lineno, column, functionName] = raw as unknown[]
   if (typeof filename !== 'string') {
-    throw new TypeError(`${where}: filename must be a string, not ${typeof filename}`)
+    throw new TypeError(`${where}: filename must be a string, not ${jsTypeName(filename)}`)
   }
   const line = checkUint(lineno, `${where}: lineno`, MAX_U32)
   const col = column === undefined || column === null || column === 0 ? null : checkUint(column, `${where}: column`, MAX_U32)
   if (functionName !== undefined && functionName !== null && typeof functionName !== 'string') {
-    throw new TypeError(`${where}: functionName must be a string or null, not ${typeof functionName}`)
+    throw new TypeError(`${where}: functionName must be a string or null, not ${jsTypeName(functionName)}`)
   }
   return [filename, line, col, (functionName as string | null | undefined) ?? null]
 }

@@ -11,20 +11,15 @@
 import Module from 'node:module'
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads'
 
-import { CHANNEL, WORKER_ENV, type HubMessage, type WorkerTraceConfig } from './capture/workers'
+import { CHANNEL, HubClient, WORKER_ENV, type HubMessage, type WorkerTraceConfig } from './capture/workers'
 
+import { finishReport } from './cli/child'
+import { REPORT_ENV, type ReportConfig } from './cli/report-config'
 import { readEnvConfig } from './envconfig'
-import { formatReport } from './report'
-import type { KeyType } from './snapshot'
-import { atProcessEnd, clearTraces, start, stop, syncNow, takeSnapshot } from './tracemalloc'
+import { clearTraces, start, stop, syncNow } from './tracemalloc'
 
 /** Global that holds one function per CommonJS module in report mode. */
 const KEEP = '__tracemalloc_scripts__'
-
-interface ReportConfig {
-  top: number
-  keyType: KeyType
-}
 
 /**
  * V8 resolves a sampled frame's file and line only when the profile is
@@ -61,21 +56,23 @@ function keepFramesResolved(): void {
  * asks, and once more on exit, so the traces outlive the worker.
  */
 function traceWorker(cfg: WorkerTraceConfig): void {
-  start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, offload: false })
+  try {
+    start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, offload: false })
+  } catch (e) {
+    // Tracing must not keep the worker from running (for example when
+    // `node --heap-prof` runs V8's sampler in every thread).
+    process.stderr.write(`tracemalloc: worker ${threadId} is not traced: ${(e as Error).message}\n`)
+    return
+  }
   const channel = new BroadcastChannel(CHANNEL)
   channel.unref()
   const say = (m: HubMessage) => channel.postMessage(m)
-  say({ type: 'hello', id: threadId })
+  const client = new HubClient()
+  say(client.hello(threadId))
   channel.onmessage = (e: unknown) => {
     const m = (e as { data: HubMessage }).data
     if (m.type === 'sync') {
-      try {
-        syncNow()
-      } finally {
-        const done = new Int32Array(m.done)
-        Atomics.add(done, 0, 1)
-        Atomics.notify(done, 0)
-      }
+      client.answer(m, syncNow)
     } else if (m.type === 'clear') {
       clearTraces()
     } else if (m.type === 'stop') {
@@ -98,14 +95,11 @@ function main(): void {
   const cfg = readEnvConfig()
   if (cfg.nframe === 0) return
   start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, workers: cfg.workers })
-  const report = process.env.TRACEMALLOC_REPORT
+  const report = process.env[REPORT_ENV]
   if (report) {
     const rc = JSON.parse(report) as ReportConfig
     if (cfg.mode === 'sampled') keepFramesResolved()
-    atProcessEnd(() => {
-      const lines = formatReport(takeSnapshot(), rc.keyType, rc.top)
-      process.stderr.write(`${lines.join('\n')}\n`)
-    })
+    finishReport(rc)
   }
 }
 

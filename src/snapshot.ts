@@ -3,12 +3,15 @@
  * @module
  */
 import { columnsFromRaw, toNative, type SnapshotColumns } from './columns'
+import { exportSnapshot, exportSnapshotAsync, type ExportFormat, type ExportOptions } from './files/export'
 import { DomainFilter, Filter, WINDOWS } from './filter'
 import { NativeSnapshot, type TraceColumns } from './native'
+import { jsTypeName } from './jstype'
 import { pyRepr, pyTypeName } from './pyformat'
 import { KeyRef, Statistic, StatisticDiff } from './statistic'
 import { TablesView } from './tables'
 import { Traces, type RawTrace } from './trace'
+import * as importers from './files/import'
 
 /**
  * How `statistics()` and `compareTo()` group traces: CPython's three key
@@ -143,6 +146,26 @@ export class Snapshot {
     return Snapshot.wrap(NativeSnapshot.fromColumns(toNative(columns)), tracebackLimit)
   }
 
+  /** Imports a V8 `.heapprofile` file (see `docs/importers.md`). */
+  static fromHeapProfile(path: string | URL, options?: importers.HeapProfileOptions): Snapshot {
+    return importers.fromHeapProfile(path, options)
+  }
+
+  /** {@link Snapshot.fromHeapProfile} off the main thread. */
+  static fromHeapProfileAsync(path: string | URL, options?: importers.HeapProfileOptions): Promise<Snapshot> {
+    return importers.fromHeapProfileAsync(path, options)
+  }
+
+  /** Imports a V8 `.heapsnapshot` file, of any size (see `docs/importers.md`). */
+  static fromHeapSnapshot(path: string | URL, options?: importers.ImportOptions): Snapshot {
+    return importers.fromHeapSnapshot(path, options)
+  }
+
+  /** {@link Snapshot.fromHeapSnapshot} off the main thread. */
+  static fromHeapSnapshotAsync(path: string | URL, options?: importers.ImportOptions): Promise<Snapshot> {
+    return importers.fromHeapSnapshotAsync(path, options)
+  }
+
   /** @internal */
   get native(): NativeSnapshot {
     return this.#native
@@ -179,7 +202,7 @@ export class Snapshot {
     }
     const inputs = Array.from(filters as Iterable<unknown>, (f, i) => {
       if (f instanceof Filter || f instanceof DomainFilter) return f.toInput()
-      throw new TypeError(`filters[${i}] must be a Filter or a DomainFilter, not ${pyTypeName(f)}`)
+      throw new TypeError(`filters[${i}] must be a Filter or a DomainFilter, not ${jsTypeName(f)}`)
     })
     const native = this.#native.filterTraces(inputs, WINDOWS)
     return Snapshot.wrap(native, this.tracebackLimit, this.#tables, this.captureInfo, this.extraMeta)
@@ -208,7 +231,7 @@ export class Snapshot {
    */
   compareTo(oldSnapshot: Snapshot, keyType: KeyType, cumulative = false): StatisticDiff[] {
     if (!(oldSnapshot instanceof Snapshot)) {
-      throw new TypeError(`oldSnapshot must be a Snapshot, not ${pyTypeName(oldSnapshot)}`)
+      throw new TypeError(`oldSnapshot must be a Snapshot, not ${jsTypeName(oldSnapshot)}`)
     }
     checkKeyType(keyType, cumulative)
     const r = this.#native.compareTo(oldSnapshot.#native, keyType, Boolean(cumulative))
@@ -226,8 +249,29 @@ export class Snapshot {
     return out
   }
 
+  /**
+   * Writes the snapshot to `path` in another tool's format (`'pprof'`,
+   * `'heapprofile'`, `'speedscope'`, `'collapsed'`, `'json'`, `'csv'`,
+   * `'jsonl'`, `'flamegraph'`; see `docs/exporters.md`), atomically. With
+   * `options.base`, `'flamegraph'` draws a differential flame graph.
+   * Returns the file's size in bytes.
+   */
+  export(path: string | URL, format: ExportFormat, options?: ExportOptions): number {
+    return exportSnapshot(this, path, format, options)
+  }
+
+  /** {@link Snapshot.export} off the JavaScript thread; resolves to the file's size in bytes. */
+  exportAsync(path: string | URL, format: ExportFormat, options?: ExportOptions): Promise<number> {
+    return exportSnapshotAsync(this, path, format, options)
+  }
+
   /** Bytes the engine holds for this snapshot: its trace columns and its (shared) tables. */
-  memoryUsage(): { columns: number; tables: number } {
+  memoryUsage(): {
+    /** Bytes of this snapshot's own trace columns. */
+    columns: number
+    /** Bytes of the frame and traceback tables, which snapshots of one capture share. */
+    tables: number
+  } {
     return this.#native.memory()
   }
 }

@@ -40,6 +40,7 @@ abstract class Grouped {
     return this.#traceback
   }
 
+  /** Replaces the group key (the attribute is writable in CPython too). */
   set traceback(tb: Traceback) {
     this.#traceback = tb
   }

@@ -4,6 +4,8 @@
  */
 import { Frame, type RawFrame, parseRawFrame } from './frame'
 import { getline as defaultGetline, type GetLine } from './linecache'
+import { jsTypeName } from './jstype'
+import { rejectUnknownKeys } from './options'
 import { pyStrip } from './pyformat'
 
 /** Options of {@link Traceback.format}. */
@@ -11,6 +13,9 @@ export interface FormatOptions {
   /** Replaces the default source-line reader (which reads the files). */
   getline?: GetLine
 }
+
+/** Every key of {@link FormatOptions}. */
+const FORMAT_OPTIONS: readonly string[] = Object.keys({ getline: true } satisfies Record<keyof FormatOptions, true>)
 
 function normalizeIndex(i: number, length: number): number {
   if (!Number.isInteger(i)) throw new TypeError(`index must be an integer, got ${i}`)
@@ -149,6 +154,8 @@ export class Traceback implements Iterable<Frame> {
     if (limit !== null && limit !== undefined && !Number.isInteger(limit)) {
       throw new TypeError(`limit must be an integer or null, got ${limit}`)
     }
+    if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, not ${jsTypeName(options)}`)
+    rejectUnknownKeys(options, FORMAT_OPTIONS, 'option', 'Traceback.format()')
     let frames = this.#all().slice()
     if (limit !== null && limit !== undefined) {
       frames = limit > 0 ? frames.slice(-limit) : frames.slice(0, limit)

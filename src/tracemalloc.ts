@@ -7,6 +7,7 @@
 import {
   storeClear,
   storeClearDomain,
+  storeEpoch,
   storeIntern,
   storeMemory,
   storeResetPeak,
@@ -26,7 +27,8 @@ import { Sampler } from './capture/sampler'
 import { WorkerHub } from './capture/workers'
 import { currentStack } from './capture/stack'
 import { Frame } from './frame'
-import { pyTypeName } from './pyformat'
+import { jsTypeName } from './jstype'
+import { rejectUnknownKeys } from './options'
 import { Snapshot, type CaptureInfo } from './snapshot'
 import { Traceback } from './traceback'
 
@@ -86,14 +88,24 @@ function clearStore(): void {
 const FRAMES_MESSAGE = 'the number of frames must be in range [1; 65535]'
 
 function checkNframe(nframe: unknown): number {
-  if (typeof nframe !== 'number') throw new TypeError(`nframe must be an integer, not ${pyTypeName(nframe)}`)
-  if (!Number.isInteger(nframe)) throw new TypeError(`nframe must be an integer, not ${pyTypeName(nframe)}`)
+  if (typeof nframe !== 'number') throw new TypeError(`nframe must be an integer, not ${jsTypeName(nframe)}`)
+  if (!Number.isInteger(nframe)) throw new TypeError(`nframe must be an integer, got ${nframe}`)
   if (nframe < 1 || nframe > 65535) throw new RangeError(FRAMES_MESSAGE)
   return nframe
 }
 
+/** Every key of {@link StartOptions} (the type makes a missing or extra one a compile error). */
+const START_OPTIONS: readonly string[] = Object.keys({
+  mode: true,
+  samplingInterval: true,
+  preciseFrames: true,
+  offload: true,
+  workers: true,
+} satisfies Record<keyof StartOptions, true>)
+
 function checkOptions(options: unknown): Required<StartOptions> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, not ${pyTypeName(options)}`)
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, not ${jsTypeName(options)}`)
+  rejectUnknownKeys(options, START_OPTIONS, 'option', 'start()')
   const o = options as StartOptions
   const mode = o.mode ?? 'sampled'
   if (mode !== 'sampled' && mode !== 'exact') throw new RangeError(`options.mode must be 'sampled' or 'exact', not ${String(mode)}`)
@@ -114,18 +126,21 @@ function checkOptions(options: unknown): Required<StartOptions> {
 /**
  * Starts tracing JavaScript allocations, keeping up to `nframe` frames per
  * traceback (CPython's `start`). Starting while tracing does nothing, even
- * with another `nframe`: `stop()` first to change it.
+ * with another `nframe`: `stop()` first to change it. Sampled mode throws
+ * when another client (`node --heap-prof`, `@datadog/pprof`, DevTools)
+ * already runs V8's sampling heap profiler, which it would otherwise share.
  */
 export function start(nframe = 1, options: StartOptions = {}): void {
   const n = checkNframe(nframe)
   const opts = checkOptions(options)
   if (tracing) return
   if (opts.preciseFrames) v8.setFlagsFromString('--no-turbo-inlining')
-  clearStore()
+  // Throws, leaving the store alone, when V8's sampler is another client's.
   const capture =
     opts.mode === 'exact'
       ? new ExactTracker(n, threadId)
       : new Sampler({ nframe: n, interval: opts.samplingInterval, domain: threadId, offload: opts.offload })
+  clearStore()
   tracebackLimit = n
   const workers = opts.workers
     ? new WorkerHub({ nframe: n, mode: opts.mode, samplingInterval: opts.samplingInterval })
@@ -244,7 +259,7 @@ function checkAddress(domain: unknown, address: unknown): [number, bigint] {
   let a: bigint
   if (typeof address === 'bigint') a = address
   else if (typeof address === 'number' && Number.isSafeInteger(address)) a = BigInt(address)
-  else throw new TypeError(`address must be a safe integer or a bigint, not ${pyTypeName(address)}`)
+  else throw new TypeError(`address must be a safe integer or a bigint, not ${jsTypeName(address)}`)
   if (a < 0n || a >= 2n ** 64n) throw new RangeError(`address must be in [0, 2^64), got ${a}`)
   return [domain, a]
 }
@@ -273,15 +288,37 @@ export function track(domain: number, address: number | bigint, size: number, fr
     ids = list.slice(0, tracebackLimit).map(([file, line, col, fn]) => b.frame(file, line, col ?? 0, fn))
     total = Math.min(list.length, 65535)
   }
-  const [tb] = storeIntern(b.tables([b.seq(ids), total]))
-  storeTrack(d, a, size, tb!)
-  return true
+  const tables = b.tables([b.seq(ids), total])
+  // Another thread's clearTraces() may drop the store's tables between
+  // interning and tracking: then intern again.
+  for (;;) {
+    const epoch = storeEpoch()
+    const [tb] = storeIntern(tables)
+    if (storeTrack(d, a, size, tb!, epoch)) return true
+  }
 }
 
 /** Stops tracing a block (CPython's `PyTraceMalloc_Untrack`); true when it was traced. */
 export function untrack(domain: number, address: number | bigint): boolean {
   const [d, a] = checkAddress(domain, address)
   return tracing ? storeUntrack(d, a) : false
+}
+
+/**
+ * Exact mode: every allocation V8's tracker counted from `start()` to the
+ * last sync (`takeSnapshot()`, `getTracedMemory()`), live or collected, per
+ * allocation stack; null in sampled mode or when not tracing. Two of them
+ * differ (`compareTo`) by what was allocated between their syncs. Used by
+ * `tracemalloc/testing` for the sites of allocated bytes.
+ * @internal
+ */
+export function allocationsAtLastSync(): Snapshot | null {
+  const t = tracing
+  if (!t || !(t.capture instanceof ExactTracker)) return null
+  const native = t.capture.allocationsAtLastSync()
+  if (native === null) return null
+  const info: CaptureInfo = { mode: 'exact', samplingInterval: null, nodeVersion: process.version, pid: process.pid, time: Date.now(), origin: null }
+  return Snapshot.wrap(native, t.nframe, undefined, info)
 }
 
 /**
@@ -295,7 +332,8 @@ export function syncNow(): void {
 /**
  * Runs `fn` once when the traced process is about to end: on `exit` in
  * sampled mode, and in exact mode just before tracking ends (V8's tracker
- * would otherwise keep the process alive). Used by the CLI's report.
+ * would otherwise keep the process alive). Used by the CLI's report. Its
+ * `exit` listener goes first, while the capture's helpers are still there.
  * @internal
  */
 export function atProcessEnd(fn: () => void): void {
@@ -308,5 +346,5 @@ export function atProcessEnd(fn: () => void): void {
   }
   const t = tracing
   if (t?.capture instanceof ExactTracker) t.capture.beforeRelease = once
-  process.once('exit', once)
+  process.prependOnceListener('exit', once)
 }

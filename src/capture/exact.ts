@@ -20,18 +20,21 @@
  * V8's tracker runs a repeating timer that would keep the process alive for
  * ever, so a watchdog ends tracking once nothing else keeps the event loop
  * alive, and the process exits normally.
+ *
+ * A heap snapshot holds the whole heap, secrets included: it goes to a
+ * private file (0600, in a new 0700 directory) that is removed on every way
+ * out: after reading, on an exception, when a worker is terminated
+ * mid-write, at the thread's `exit` event (`process.exit()` mid-write), and
+ * a signal that comes mid-write is held back until the file is gone.
  * @module
  */
-import { exactTrackers, HeapSnapshotReader } from '../native'
-import { rmSync } from 'node:fs'
+import { exactTrackers, HeapSnapshotReader, removePrivateHeapFiles, type NativeSnapshot } from '../native'
 import { Session } from 'node:inspector'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import * as v8 from 'node:v8'
-import { threadId } from 'node:worker_threads'
 
 import { OWN_PREFIXES } from './own'
 import { postSync } from './session'
+import { withSignalsHeld } from './signal-guard'
 import type { SyncResult } from './profile-sync'
 import type { CaptureQuality } from '../snapshot'
 
@@ -46,6 +49,9 @@ function compactionOffByUser(): boolean {
 
 /** A key on globalThis that briefly holds an object whose V8 id is wanted. */
 const PROBE = '__tracemalloc_probe__'
+
+/** Removes this thread's private files at its `exit` event (once per thread). */
+let exitHookSet = false
 
 /** One object's allocation stack as the parser returns it. */
 export interface ObjectStack {
@@ -84,7 +90,6 @@ export class ExactTracker {
   /** `[count, highest id]` of the traced objects in `#last`. */
   #lastTraced: number[] = [0, 0]
   #released = false
-  #serial = 0
   /** Highest V8 id of a traced object in the heap the last sync (or restart) read. */
   #seenUpTo = 0
   /** Objects V8's tracker lost since an earlier sync saw them, at the last sync. */
@@ -95,6 +100,10 @@ export class ExactTracker {
   constructor(nframe: number, domain: number) {
     this.#nframe = nframe
     this.#domain = domain
+    if (!exitHookSet) {
+      exitHookSet = true
+      process.on('exit', () => removePrivateHeapFiles())
+    }
     this.#session.connect()
     postSync(this.#session, 'HeapProfiler.enable')
     if (exactTrackers(1) === 1) v8.setFlagsFromString('--no-compact')
@@ -103,11 +112,6 @@ export class ExactTracker {
       if (!loopHasWork()) this.#release()
     }, WATCHDOG_MS)
     this.#watchdog.unref()
-  }
-
-  /** True once tracking has ended (at the end of the process). */
-  get released(): boolean {
-    return this.#released
   }
 
   #release(): void {
@@ -123,20 +127,14 @@ export class ExactTracker {
 
   /**
    * Takes a heap snapshot and streams it into a new reader. V8 writes it to
-   * a temporary file (synchronously, on every Node version; the inspector's
-   * chunked form is asynchronous on Node 22+), and the engine reads the file
-   * in chunks, so neither side holds the whole JSON.
+   * a private temporary file (synchronously, on every Node version; the
+   * inspector's chunked form is asynchronous on Node 22+), and the engine
+   * reads the file in chunks, so neither side holds the whole JSON.
    */
   #readHeap(watch = false): HeapSnapshotReader {
     const reader = new HeapSnapshotReader()
     if (watch) reader.watchDomain(this.#domain)
-    const file = join(tmpdir(), `tracemalloc-${process.pid}-${threadId}-${++this.#serial}.heapsnapshot`)
-    try {
-      v8.writeHeapSnapshot(file)
-      reader.feedFile(file)
-    } finally {
-      rmSync(file, { force: true })
-    }
+    withSignalsHeld(() => reader.feedHeapSnapshot((file) => void v8.writeHeapSnapshot(file)))
     reader.finish()
     this.#last = reader
     this.#lastTraced = reader.tracedSummary()
@@ -162,6 +160,16 @@ export class ExactTracker {
   /** What the syncs measured about their accuracy. */
   quality(): CaptureQuality {
     return { trackerLost: this.#trackerLost }
+  }
+
+  /**
+   * Everything the allocation tracker counted from the start of tracking to
+   * the last sync, live or collected, per allocation stack (V8's trace tree
+   * totals); null before the first sync or once released.
+   */
+  allocationsAtLastSync(): NativeSnapshot | null {
+    if (this.#released || this.#last === undefined) return null
+    return this.#last.allocationSnapshot(this.#domain, this.#nframe, [...OWN_PREFIXES])
   }
 
   /** V8's heap object id of what `expression` evaluates to; 0 when it has none yet. */

@@ -7,10 +7,14 @@
  * and so do tests and examples.
  * @module
  */
-import { basename, resolve, sep } from 'node:path'
+import { extname, resolve, sep } from 'node:path'
 
-/** The package's root directory, from src/capture or dist/src/capture. */
-const ROOT = ((up: string) => (basename(up) === 'dist' ? resolve(up, '..') : up))(resolve(__dirname, '..', '..'))
+/**
+ * The package's root directory: compiled code (.js) runs from dist/src/capture,
+ * sources (.ts, tests and benches) from src/capture. Decided by this file's own
+ * extension, not by a directory named `dist`, which the root itself may be.
+ */
+const ROOT = extname(__filename) === '.js' ? resolve(__dirname, '..', '..', '..') : resolve(__dirname, '..', '..')
 
 /** Path prefixes of this package's own code. */
 export const OWN_PREFIXES: readonly string[] = [`${ROOT}${sep}src${sep}`, `${ROOT}${sep}dist${sep}`, `${ROOT}${sep}index.`]

@@ -37,11 +37,6 @@ export class PeakTracker {
     this.#heapAtSync = v8.getHeapStatistics().used_heap_size
   }
 
-  /** True when peaks between syncs are estimated from GC events. */
-  get usesGcEvents(): boolean {
-    return this.#profiler !== undefined
-  }
-
   /**
    * Called right after a sync with the traced total: raises the peak with
    * the GCs seen since the previous sync, then starts a new period.

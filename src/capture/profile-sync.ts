@@ -8,10 +8,10 @@
  * add up to V8's per-node `selfSize` (unbiased at every object size, as
  * `node --heap-prof` reads), and object sizes are solved from those totals
  * where they can be (see `crates/tracemalloc-core/src/sampling.rs` and
- * docs/sampling-accuracy.md).
+ * docs/capture-accuracy.md).
  * @module
  */
-import { SampleSizer, storeIntern, storeSyncDomain } from '../native'
+import { SampleSizer, storeEpoch, storeIntern, storeSyncDomain } from '../native'
 
 import { TableBuilder } from '../columns'
 import { frameOfCallFrame, type CallFrame } from './callframe'
@@ -69,6 +69,8 @@ export class ProfileSync {
   readonly #nframe: number
   readonly #tracebackOfNode = new Map<number, number>()
   readonly #sizer: SampleSizer
+  /** The store's table epoch that the cached traceback ids belong to. */
+  #epoch = -1
 
   constructor(domain: number, nframe: number, interval: number) {
     this.#domain = domain
@@ -83,8 +85,24 @@ export class ProfileSync {
     this.#sizer.reset()
   }
 
-  /** Makes the store's domain hold exactly the profile's live samples. */
+  /**
+   * Makes the store's domain hold exactly the profile's live samples. The
+   * cached traceback ids die with the store's tables (another thread's
+   * `clearTraces()` drops them): then they are interned again.
+   */
   apply(profile: SamplingProfile): SyncResult {
+    for (;;) {
+      const epoch = storeEpoch()
+      if (epoch !== this.#epoch) {
+        this.#tracebackOfNode.clear()
+        this.#epoch = epoch
+      }
+      const done = this.#applyIn(epoch, profile)
+      if (done !== null) return done
+    }
+  }
+
+  #applyIn(epoch: number, profile: SamplingProfile): SyncResult | null {
     // Walk the tree without recursion, remembering each node's parent and selfSize.
     const parent = new Map<number, ProfileNode | null>()
     const byId = new Map<number, ProfileNode>()
@@ -125,7 +143,9 @@ export class ProfileSync {
       traceback[i] = this.#tracebackOfNode.get(s.nodeId)!
     }
     const sized = this.#sizer.estimate(nodeIds, nodeSelf, sampleNode, reported, address)
-    const [added, removed] = storeSyncDomain(this.#domain, address, sized.size, traceback, sized.weight)
+    const r = storeSyncDomain(this.#domain, address, sized.size, traceback, sized.weight, epoch)
+    if (r === null) return null
+    const [added, removed] = r
     const [solved, borrowed, guessed, foreign] = sized.bytesByBasis
     return { samples: n, added: added!, removed: removed!, sizes: { solved: solved!, borrowed: borrowed!, guessed: guessed!, foreign: foreign! } }
   }

@@ -1,7 +1,7 @@
 /**
  * The shared memory through which the sync worker reports a sync to the
  * traced thread, which waits on it: an Int32Array of [0] state (0 idle or
- * busy, 1 done, 2 failed), [1] samples, [2] added, [3] removed; then, from
+ * busy, 1 done, 2 failed, 3 closed), [1] samples, [2] added, [3] removed; then, from
  * byte 16, a Float64Array of the synced bytes by size basis (solved,
  * borrowed, guessed, foreign).
  * @module

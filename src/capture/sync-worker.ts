@@ -21,8 +21,11 @@ export interface SyncWorkerData {
   domain: number
 }
 
-/** Messages the sampler posts to the worker. */
-export type SyncRequest = { type: 'sync' } | { type: 'reset' }
+/**
+ * Messages the sampler posts to the worker. `close` disconnects the session
+ * now (Node waits at exit for sessions connected to the main thread).
+ */
+export type SyncRequest = { type: 'sync' } | { type: 'reset' } | { type: 'close' }
 
 const data = workerData as SyncWorkerData
 const shared = new SyncFlags(data.flags)
@@ -36,17 +39,19 @@ function finish(state: number): void {
   Atomics.notify(flags, 0)
 }
 
-session.post('HeapProfiler.enable', () => {
-  // The sampler is already running for the main thread's own session;
-  // enabling it here too lets this session read the same profile.
-  session.post('HeapProfiler.startSampling', { samplingInterval: data.interval }, (err) => {
-    parentPort!.postMessage(err ? { type: 'failed', message: err.message } : { type: 'ready' })
-  })
-})
+// The main thread's own session runs the sampler; this one only reads the
+// profile. (Starting it here too would be a no-op for V8, but this session
+// would then stop it when it disconnects.)
+parentPort!.postMessage({ type: 'ready' })
 
 parentPort!.on('message', (msg: SyncRequest) => {
   if (msg.type === 'reset') {
     sync.reset()
+    return
+  }
+  if (msg.type === 'close') {
+    session.disconnect()
+    finish(3)
     return
   }
   session.post('HeapProfiler.getSamplingProfile', (err, res) => {

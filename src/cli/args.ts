@@ -8,7 +8,9 @@ import type { KeyType } from '../snapshot'
 export const USAGE = `Usage: tracemalloc run [options] -- <script> [args...]
 
 Runs a Node.js script with allocation tracing and prints the top
-allocation sites when it ends (to stderr).
+allocation sites when it ends (to stderr), however it ends. SIGINT,
+SIGTERM and SIGHUP are passed on to the script; tracemalloc run exits
+with the script's exit code, or dies by the signal that ended it.
 
 Options:
   --nframe N        frames kept per traceback (1-65535, default 1)

@@ -4,11 +4,19 @@
 //! CPython's `PyTraceMalloc_Track`/`PyTraceMalloc_Untrack`, and keeps the
 //! current and peak totals in atomics. The map is split into shards, each
 //! with its own lock, so threads tracking different addresses rarely meet.
+//!
+//! [`TraceStore::clear`] also drops the interned tables, as CPython does, so
+//! memory stays bounded. Snapshots keep their own `Arc` of the tables they
+//! were taken with. Traceback ids are only meaningful within one *epoch* of
+//! the tables: callers that cache ids across calls read [`TraceStore::epoch`]
+//! and pass it to [`TraceStore::sync_domain_in`] or [`TraceStore::track_in`],
+//! which refuse ids from an older epoch instead of filing traces under the
+//! wrong traceback.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use parking_lot::{Mutex, RwLock};
+use parking_lot::{Mutex, RwLock, RwLockWriteGuard};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::hash::BuildHasher;
 
@@ -32,6 +40,10 @@ pub const USER_DOMAIN_BASE: u32 = 1 << 31;
 
 /// One shard of the map: `(domain, address) -> Entry`.
 type Shard = Mutex<FxHashMap<(u32, u64), Entry>>;
+
+/// When frozen tables were copied: (epoch, tracebacks, strings). Tables
+/// only grow within an epoch, so equal generations mean equal tables.
+type Generation = (u32, usize, usize);
 
 /// One traced block.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -67,7 +79,10 @@ pub struct TraceStore {
     current: AtomicU64,
     peak: AtomicU64,
     tables: RwLock<Tables>,
-    frozen: Mutex<Option<(usize, Arc<Tables>)>>,
+    /// Bumped each time `clear` replaces the tables; changed only under the tables' write lock.
+    epoch: AtomicU32,
+    /// The last frozen copy of the tables, with the generation it was made at.
+    frozen: Mutex<Option<(Generation, Arc<Tables>)>>,
 }
 
 impl Default for TraceStore {
@@ -108,6 +123,7 @@ impl TraceStore {
             current: AtomicU64::new(0),
             peak: AtomicU64::new(0),
             tables: RwLock::new(Tables::new()),
+            epoch: AtomicU32::new(0),
             frozen: Mutex::new(None),
         }
     }
@@ -137,9 +153,36 @@ impl TraceStore {
         self.current.fetch_sub(bytes, Ordering::AcqRel);
     }
 
+    /// The current epoch of the tables: traceback ids interned now stay
+    /// valid until the epoch changes (at the next [`TraceStore::clear`]).
+    pub fn epoch(&self) -> u32 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    /// [`TraceStore::track`], only if the tables are still those of `epoch`
+    /// (the one `traceback` was interned in) and `traceback` exists in them;
+    /// `None` when not, and nothing is traced.
+    /// Errors as [`TraceStore::track`].
+    pub fn track_in(
+        &self,
+        epoch: u32,
+        domain: u32,
+        address: u64,
+        size: u64,
+        traceback: u32,
+    ) -> Result<Option<Option<Entry>>> {
+        let tables = self.tables.read();
+        if self.epoch() != epoch || traceback as usize >= tables.tracebacks().len() {
+            return Ok(None);
+        }
+        self.track(domain, address, size, traceback, 1.0).map(Some)
+    }
+
     /// Traces a block, replacing any trace at the same `(domain, address)`.
     /// `weight` is the number of blocks the trace stands for (1 when exact).
-    /// Returns the replaced entry.
+    /// Returns the replaced entry. `traceback` must have been interned in the
+    /// current epoch of the tables (see [`TraceStore::track_in`]); an id the
+    /// current tables do not hold (they were cleared since) is not traced.
     ///
     /// Refuses, leaving the store unchanged, a weight outside (0, 2^53], a
     /// trace standing for 2^53 bytes or more, and a trace that would bring
@@ -151,6 +194,12 @@ impl TraceStore {
             weight,
             charged: charge(size, weight)?,
         };
+        // Held while inserting, so that no `clear` comes between the check
+        // and the insert (recursive: callers may hold it already).
+        let tables = self.tables.read_recursive();
+        if traceback as usize >= tables.tracebacks().len() {
+            return Ok(None);
+        }
         let mut map = self.shard(domain, address).lock();
         let old_charge = map.get(&(domain, address)).map_or(0, |e| e.charged);
         if entry.charged >= old_charge {
@@ -175,8 +224,10 @@ impl TraceStore {
         self.shard(domain, address).lock().get(&(domain, address)).copied()
     }
 
-    /// Drops every trace and resets current and peak to 0. The tables stay.
+    /// Drops every trace, resets current and peak to 0, and drops the
+    /// interned tables (starting a new epoch). Snapshots keep theirs.
     pub fn clear(&self) {
+        let mut tables = self.tables.write();
         for s in self.shards.iter() {
             let mut map = s.lock();
             let freed: u64 = map.values().map(|e| e.charged).sum();
@@ -185,9 +236,13 @@ impl TraceStore {
             self.sub(freed);
         }
         self.peak.store(self.current.load(Ordering::Acquire), Ordering::Release);
+        *tables = Tables::new();
+        *self.frozen.lock() = None;
+        self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Drops every trace of one domain; current shrinks, peak stays.
+    /// Drops every trace of one domain; current shrinks, peak stays. The
+    /// tables stay: other domains use them.
     pub fn clear_domain(&self, domain: u32) {
         for s in self.shards.iter() {
             let mut map = s.lock();
@@ -206,7 +261,8 @@ impl TraceStore {
     /// Makes domain `domain` hold exactly `entries` (address, size, traceback,
     /// weight): untracks its other addresses and tracks the new or changed
     /// ones. This is how a sampling profile, which lists every live sample,
-    /// is applied. Returns `(added, removed)`.
+    /// is applied. Returns `(added, removed)`. Every traceback id must have
+    /// been interned in the current epoch (see [`TraceStore::sync_domain_in`]).
     ///
     /// Every entry is checked first (see [`track`](Self::track)); on a bad
     /// one nothing changes. Should the total pass [`MAX_TOTAL`] midway, the
@@ -243,43 +299,62 @@ impl TraceStore {
         Ok((added, removed))
     }
 
-    /// Interns the tracebacks `snap` uses into the store's tables by
-    /// content; returns the store id of each of the snapshot's tracebacks
-    /// (`u32::MAX` for those no trace uses).
-    fn intern_tracebacks_of(&self, snap: &Snapshot) -> Vec<u32> {
+    /// [`TraceStore::sync_domain`], only if the tables are still those of
+    /// `epoch`; `None` when they were cleared since (the caller's traceback
+    /// ids are stale: intern again). Fails with an error naming the first
+    /// traceback id that does not exist.
+    pub fn sync_domain_in(
+        &self,
+        epoch: u32,
+        domain: u32,
+        entries: &[(u64, u64, u32, f64)],
+    ) -> Result<Option<(usize, usize)>> {
+        let tables = self.tables.read();
+        if self.epoch() != epoch {
+            return Ok(None);
+        }
+        let ntb = tables.tracebacks().len();
+        if let Some(bad) = entries.iter().find(|e| e.2 as usize >= ntb) {
+            return Err(Error::range(format!("sync: traceback id {} is not interned", bad.2)));
+        }
+        self.sync_domain(domain, entries).map(Some)
+    }
+
+    /// Interns the tracebacks `snap` uses into `t` by content; returns the
+    /// id in `t` of each of the snapshot's tracebacks (`u32::MAX` for those
+    /// no trace uses).
+    fn intern_tracebacks_of(t: &mut Tables, snap: &Snapshot) -> Vec<u32> {
         let from = snap.tables();
         let mut map = vec![u32::MAX; from.tracebacks().len()];
-        self.intern(|t| {
-            let mut seq = Vec::new();
-            for &tb in snap.tracebacks() {
-                let slot = &mut map[tb as usize];
-                if *slot != u32::MAX {
-                    continue;
-                }
-                let rec = from.tracebacks()[tb as usize];
-                seq.clear();
-                for &f in from.seq(rec.seq) {
-                    let fr = from.frames()[f as usize];
-                    let file = t.intern_str(from.str_bytes(fr.file));
-                    let func = if fr.func == crate::tables::NONE {
-                        fr.func
-                    } else {
-                        t.intern_str(from.str_bytes(fr.func))
-                    };
-                    seq.push(t.intern_frame(crate::tables::FrameRec {
-                        file,
-                        line: fr.line,
-                        col: fr.col,
-                        func,
-                    }));
-                }
-                let s = t.intern_seq(&seq);
-                *slot = t.intern_traceback(crate::tables::TracebackRec {
-                    seq: s,
-                    total_nframe: rec.total_nframe,
-                });
+        let mut seq = Vec::new();
+        for &tb in snap.tracebacks() {
+            let slot = &mut map[tb as usize];
+            if *slot != u32::MAX {
+                continue;
             }
-        });
+            let rec = from.tracebacks()[tb as usize];
+            seq.clear();
+            for &f in from.seq(rec.seq) {
+                let fr = from.frames()[f as usize];
+                let file = t.intern_str(from.str_bytes(fr.file));
+                let func = if fr.func == crate::tables::NONE {
+                    fr.func
+                } else {
+                    t.intern_str(from.str_bytes(fr.func))
+                };
+                seq.push(t.intern_frame(crate::tables::FrameRec {
+                    file,
+                    line: fr.line,
+                    col: fr.col,
+                    func,
+                }));
+            }
+            let s = t.intern_seq(&seq);
+            *slot = t.intern_traceback(crate::tables::TracebackRec {
+                seq: s,
+                total_nframe: rec.total_nframe,
+            });
+        }
         map
     }
 
@@ -288,7 +363,11 @@ impl TraceStore {
     /// into the store's tables by content. Returns `(added, removed)`; errors
     /// as [`sync_domain`](Self::sync_domain).
     pub fn replace_domain(&self, domain: u32, snap: &Snapshot, addresses: &[u64]) -> Result<(usize, usize)> {
-        let map = self.intern_tracebacks_of(snap);
+        // Interning and applying happen under one lock, so a concurrent
+        // `clear` cannot make the new ids stale in between.
+        let mut tables = self.tables.write();
+        let map = Self::intern_tracebacks_of(&mut tables, snap);
+        let _held = RwLockWriteGuard::downgrade(tables);
         let weights = snap.weights();
         let entries: Vec<(u64, u64, u32, f64)> = (0..snap.len())
             .map(|i| {
@@ -329,7 +408,10 @@ impl TraceStore {
         untraced: &[u64],
         seen_up_to: u64,
     ) -> Result<ExactSync> {
-        let map = self.intern_tracebacks_of(snap);
+        // As in `replace_domain`: one lock from interning to applying.
+        let mut tables = self.tables.write();
+        let map = Self::intern_tracebacks_of(&mut tables, snap);
+        let _held = RwLockWriteGuard::downgrade(tables);
         let mut out = ExactSync::default();
         let mut entries: Vec<(u64, u64, u32, f64)> = Vec::with_capacity(ids.len() + untraced.len());
         for (i, &id) in ids.iter().enumerate() {
@@ -391,6 +473,7 @@ impl TraceStore {
     }
 
     /// Runs `f` with write access to the store's tables, to intern tracebacks.
+    /// The ids it makes are valid in the epoch current during the call.
     pub fn intern<R>(&self, f: impl FnOnce(&mut Tables) -> R) -> R {
         f(&mut self.tables.write())
     }
@@ -402,15 +485,17 @@ impl TraceStore {
 
     /// Takes an immutable snapshot of every trace, ordered by domain then address.
     pub fn snapshot(&self) -> Snapshot {
+        // Held throughout, so that no `clear` swaps the tables between
+        // reading the traces and freezing the tables their ids refer to.
+        let t = self.tables.read();
         let mut rows: Vec<((u32, u64), Entry)> = Vec::with_capacity(self.len());
         for s in self.shards.iter() {
             rows.extend(s.lock().iter().map(|(k, e)| (*k, *e)));
         }
         rows.sort_unstable_by_key(|r| r.0);
         let tables = {
-            let t = self.tables.read();
             let mut frozen = self.frozen.lock();
-            let generation = t.tracebacks().len() + t.str_count();
+            let generation = (self.epoch(), t.tracebacks().len(), t.str_count());
             match &*frozen {
                 Some((g, arc)) if *g == generation => Arc::clone(arc),
                 _ => {
@@ -478,6 +563,7 @@ mod tests {
     #[test]
     fn sync_domain_replaces_one_domain_only() {
         let s = TraceStore::new();
+        assert_eq!(intern_file(&s, b"a.js"), 0);
         s.track(7, 1, 100, 0, 1.0).unwrap();
         s.track(0, 1, 10, 0, 1.0).unwrap();
         s.track(0, 2, 20, 0, 1.0).unwrap();
@@ -488,6 +574,84 @@ mod tests {
         assert_eq!(s.traced_memory().0, 100 + 20 + 60);
         assert_eq!(s.sync_domain(0, &[]), Ok((0, 2)));
         assert_eq!(s.traced_memory().0, 100);
+    }
+
+    fn intern_file(s: &TraceStore, file: &[u8]) -> u32 {
+        s.intern(|t| {
+            let file = t.intern_str(file);
+            let f = t.intern_frame(crate::tables::FrameRec {
+                file,
+                line: 1,
+                col: 1,
+                func: crate::tables::NONE,
+            });
+            let seq = t.intern_seq(&[f]);
+            t.intern_traceback(TracebackRec { seq, total_nframe: 1 })
+        })
+    }
+
+    #[test]
+    fn clear_drops_the_tables_and_older_snapshots_keep_theirs() {
+        let s = TraceStore::new();
+        for i in 0..1000u64 {
+            let tb = intern_file(&s, format!("/app/site{i}.js").as_bytes());
+            s.track(0, i, 16, tb, 1.0).unwrap();
+        }
+        let before = s.snapshot();
+        let full = s.memory_bytes();
+        let epoch = s.epoch();
+        s.clear();
+        assert_ne!(s.epoch(), epoch);
+        assert!(s.memory_bytes() < full / 10, "{} of {full}", s.memory_bytes());
+        assert_eq!(s.read_tables(|t| t.str_count()), 0);
+        // The older snapshot still reads its own tables.
+        assert_eq!(before.len(), 1000);
+        let t = before.tables();
+        let last = t.tracebacks()[before.tracebacks()[999] as usize];
+        let frame = t.frames()[t.seq(last.seq)[0] as usize];
+        assert_eq!(t.str_bytes(frame.file), b"/app/site999.js");
+        // A fresh snapshot is not served the old frozen tables.
+        let tb = intern_file(&s, b"/app/new.js");
+        s.track(0, 1, 8, tb, 1.0).unwrap();
+        let after = s.snapshot();
+        let t = after.tables();
+        let frame = t.frames()[t.seq(t.tracebacks()[after.tracebacks()[0] as usize].seq)[0] as usize];
+        assert_eq!(t.str_bytes(frame.file), b"/app/new.js");
+    }
+
+    #[test]
+    fn track_ignores_ids_the_tables_do_not_hold() {
+        let s = TraceStore::new();
+        let tb = intern_file(&s, b"a.js");
+        s.clear();
+        // A native caller that interned before a clear: nothing is traced,
+        // rather than an id that a later snapshot could not resolve.
+        assert_eq!(s.track(0, 1, 10, tb, 1.0), Ok(None));
+        assert!(s.is_empty());
+        assert_eq!(s.snapshot().len(), 0);
+    }
+
+    #[test]
+    fn ids_from_an_older_epoch_are_refused() {
+        let s = TraceStore::new();
+        let epoch = s.epoch();
+        let tb = intern_file(&s, b"a.js");
+        assert_eq!(
+            s.sync_domain_in(epoch, 0, &[(1, 10, tb, 1.0)]).expect("valid"),
+            Some((1, 0))
+        );
+        assert!(
+            s.sync_domain_in(epoch, 0, &[(2, 10, tb + 5, 1.0)]).is_err(),
+            "unknown id"
+        );
+        s.clear();
+        assert_eq!(s.sync_domain_in(epoch, 0, &[(1, 10, tb, 1.0)]).expect("no error"), None);
+        assert_eq!(s.track_in(epoch, 0, 1, 10, tb), Ok(None));
+        assert!(s.is_empty());
+        let epoch = s.epoch();
+        let tb = intern_file(&s, b"b.js");
+        assert_eq!(s.track_in(epoch, 0, 1, 10, tb), Ok(Some(None)));
+        assert_eq!(s.traced_memory().0, 10);
     }
 
     #[test]
@@ -532,6 +696,7 @@ mod tests {
     #[test]
     fn totals_never_wrap_and_weights_are_bounded() {
         let s = TraceStore::new();
+        assert_eq!(intern_file(&s, b"a.js"), 0);
         // 2,049 blocks of 2^53-1 bytes would wrap a u64 total: the second is refused.
         assert!(s.track(USER_DOMAIN_BASE, 0, MAX_TOTAL, 0, 1.0).is_ok());
         let e = s.track(USER_DOMAIN_BASE, 1, MAX_TOTAL, 0, 1.0).unwrap_err();

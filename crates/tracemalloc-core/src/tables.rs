@@ -1,8 +1,9 @@
 //! Interned strings, frames, frame sequences and tracebacks.
 //!
-//! Every id is a dense `u32` index. Tables only ever grow, so an id stays
+//! Every id is a dense `u32` index. A table only ever grows, so an id stays
 //! valid for the life of the table, and a snapshot can share a frozen copy
-//! through an `Arc`.
+//! through an `Arc`. (The trace store replaces its tables wholesale when it
+//! is cleared; see `store`.)
 
 use rustc_hash::FxHashMap;
 
@@ -166,11 +167,6 @@ impl Tables {
         &self.tracebacks
     }
 
-    /// Raw string storage: concatenated bytes and the end offset of each string.
-    pub fn raw_strings(&self) -> (&[u8], &[u32]) {
-        (&self.str_bytes, &self.str_ends)
-    }
-
     /// Raw sequence storage: concatenated frame ids and the end offset of each sequence.
     pub fn raw_seqs(&self) -> (&[u32], &[u32]) {
         (&self.seq_frames, &self.seq_ends)
@@ -178,8 +174,8 @@ impl Tables {
 
     /// True when every id of `self` means the same in `other`: `other` holds
     /// the same strings, frames and sequences under the same ids, and maybe
-    /// more. Tables of one trace store only grow, so an older snapshot's
-    /// tables are a prefix of a newer one's.
+    /// more. Tables of one trace store only grow between two clears, so an
+    /// older snapshot's tables are then a prefix of a newer one's.
     pub fn is_prefix_of(&self, other: &Tables) -> bool {
         fn prefix<T: PartialEq>(a: &[T], b: &[T]) -> bool {
             a.len() <= b.len() && a == &b[..a.len()]

@@ -109,15 +109,6 @@ pub fn push_to_utf16(bytes: &[u8], out: &mut Vec<u16>) {
     }
 }
 
-/// Encodes code points as WTF-8.
-pub fn from_code_points(cps: &[u32]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(cps.len());
-    for &cp in cps {
-        push_code_point(cp, &mut out);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,9 +5,19 @@
 //!
 //! * [`meta`]: a snapshot's metadata (capture mode, interval, origin), shared
 //!   by every format;
-//! * [`heapsnapshot`]: a streaming reader of V8 `.heapsnapshot` JSON.
+//! * [`heapsnapshot`]: a streaming reader of V8 `.heapsnapshot` JSON, and
+//!   its importer;
+//! * [`heapprofile`]: the importer of V8 `.heapprofile` JSON (sampling heap
+//!   profiles);
+//! * [`import`]: what the importers share (result, progress, limits);
+//! * [`export`]: exporters (pprof, `.heapprofile`, speedscope, collapsed
+//!   stacks, JSON, CSV, JSON lines, HTML flame graphs), written atomically.
 
+pub mod export;
+pub mod heapprofile;
 pub mod heapsnapshot;
+pub mod import;
 pub mod meta;
 
+pub use import::{Imported, Progress};
 pub use meta::{Meta, Mode};

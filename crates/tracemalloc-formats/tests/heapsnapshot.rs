@@ -131,7 +131,10 @@ fn by_top_frame(s: &Snapshot) -> ByFrame {
         let key = match seq.first() {
             Some(&f) => {
                 let f = t.frames()[f as usize];
-                let text = |id| String::from_utf8_lossy(t.str_bytes(id)).into_owned();
+                let text = |id| match id {
+                    tracemalloc_core::tables::NONE => String::new(),
+                    id => String::from_utf8_lossy(t.str_bytes(id)).into_owned(),
+                };
                 (text(f.file), f.line, f.col, text(f.func))
             }
             None => (String::new(), 0, 0, String::new()),
@@ -332,4 +335,31 @@ fn throughput() {
         doc.len() >> 20,
         mb(doc.len(), best)
     );
+}
+
+#[test]
+fn imports_make_every_node_a_trace() {
+    use tracemalloc_formats::heapsnapshot::import_bytes;
+    let c = captured();
+    for (bytes, tracked) in [(&c.tracked, true), (&c.plain, false)] {
+        let imp = import_bytes(bytes, Limits::default()).expect("the snapshot imports");
+        let (nodes, total, _, _) = oracle(bytes);
+        // Every node but the charged backing stores, and every byte.
+        assert!(imp.snapshot.len() < nodes && imp.snapshot.len() + 200 > nodes);
+        assert_eq!(imp.snapshot.total_size() as u64, total);
+        assert_eq!(imp.meta.origin.as_deref(), Some("heapsnapshot"));
+        assert_eq!(imp.meta.extra["allocationStacks"], serde_json::Value::Bool(tracked));
+        let groups = by_top_frame(&imp.snapshot);
+        let at = |file: &str, func: &str| groups.iter().find(|(k, _)| k.0 == file && k.3 == func).map(|(_, v)| *v);
+        if tracked {
+            let (count, _) = at(&c.script, "allocateMany").expect("allocateMany");
+            assert!(count >= 20_000, "allocateMany count {count}");
+            assert!(at(&c.script, "makeBuffer").expect("makeBuffer").1 >= 8 << 20);
+        } else {
+            // A fresh process's heap, by type and constructor.
+            assert!(at("<heap object>", "Object").expect("<heap object>:Object").0 > 100);
+            assert!(at("<heap string>", "").is_some(), "strings have no function");
+            assert!(at("<heap closure>", "").is_some(), "anonymous closures");
+        }
+    }
 }

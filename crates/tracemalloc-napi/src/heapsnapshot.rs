@@ -1,6 +1,7 @@
 //! Exact mode and `.heapsnapshot` files: V8 heap snapshots streamed, chunk
 //! by chunk, into the engine's parser. Nothing holds the whole JSON.
 
+use napi::bindgen_prelude::Function;
 use napi::Env;
 use napi_derive::napi;
 use tracemalloc_core::store::global;
@@ -8,6 +9,8 @@ use tracemalloc_core::Error;
 use tracemalloc_formats::heapsnapshot::{HeapSnapshotParser, Limits, ParsedHeap};
 
 use crate::errors::{check, throw};
+use crate::private_tmp::{remove_thread_files, PrivateFile};
+use crate::snapshot::NativeSnapshot;
 
 /// Frames of one object's allocation stack: `[file, line, column, function]`
 /// per frame, most recent first, and the stack's real depth.
@@ -38,6 +41,33 @@ impl HeapSnapshotReader {
             .as_ref()
             .ok_or_else(|| throw(env, Error::range("the heap snapshot is not finished yet")))
     }
+
+    fn feed_path(&mut self, env: &Env, path: &str) -> napi::Result<()> {
+        use std::io::Read;
+        let env = *env;
+        let p = self
+            .parser
+            .as_mut()
+            .ok_or_else(|| throw(&env, Error::range("the heap snapshot is already finished")))?;
+        let io = |e: std::io::Error| {
+            throw(
+                &env,
+                Error {
+                    kind: tracemalloc_core::ErrorKind::Other,
+                    message: format!("{path}: {e}"),
+                },
+            )
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buf).map_err(io)?;
+            if n == 0 {
+                return Ok(());
+            }
+            check(&env, p.feed(&buf[..n]))?;
+        }
+    }
 }
 
 #[napi]
@@ -55,29 +85,28 @@ impl HeapSnapshotReader {
     /// never held in memory at once).
     #[napi(catch_unwind)]
     pub fn feed_file(&mut self, env: Env, path: String) -> napi::Result<()> {
-        use std::io::Read;
-        let p = self
-            .parser
-            .as_mut()
-            .ok_or_else(|| throw(&env, Error::range("the heap snapshot is already finished")))?;
-        let io = |e: std::io::Error| {
+        self.feed_path(&env, &path)
+    }
+
+    /// Feeds a heap snapshot that `write(path)` writes (with
+    /// `v8.writeHeapSnapshot`) into a private file: created exclusively with
+    /// mode 0600 in a new directory of mode 0700 under the temp dir, and
+    /// removed with its directory on every way out, including an exception
+    /// in `write` and a worker terminated while it ran.
+    #[napi(catch_unwind)]
+    pub fn feed_heap_snapshot(&mut self, env: Env, write: Function<String, ()>) -> napi::Result<()> {
+        let file = PrivateFile::create("heap.heapsnapshot").map_err(|e| {
             throw(
                 &env,
                 Error {
                     kind: tracemalloc_core::ErrorKind::Other,
-                    message: format!("{path}: {e}"),
+                    message: format!("cannot create a private file for the heap snapshot: {e}"),
                 },
             )
-        };
-        let mut file = std::fs::File::open(&path).map_err(io)?;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = file.read(&mut buf).map_err(io)?;
-            if n == 0 {
-                return Ok(());
-            }
-            check(&env, p.feed(&buf[..n]))?;
-        }
+        })?;
+        let path = file.path().to_string_lossy().into_owned();
+        write.call(path.clone())?;
+        self.feed_path(&env, &path)
     }
 
     /// Ends the input; errors name what was malformed.
@@ -188,6 +217,29 @@ impl HeapSnapshotReader {
         }))
     }
 
+    /// Everything V8's allocation tracker counted since tracking began, live
+    /// or collected, one group per allocation stack (stacks cut to `nframe`),
+    /// as a snapshot of domain `domain` whose sizes and weights add up to
+    /// each stack's bytes and allocations; stacks whose most recent frame
+    /// outside Node's own code is under one of `skip_prefixes` are left out.
+    /// Two such snapshots of one tracking session differ by what was
+    /// allocated in between (`compareTo`).
+    #[napi(catch_unwind)]
+    pub fn allocation_snapshot(
+        &self,
+        env: Env,
+        domain: u32,
+        nframe: u32,
+        skip_prefixes: Vec<String>,
+    ) -> napi::Result<NativeSnapshot> {
+        let snap = self.heap(&env)?.allocations_to_snapshot(domain, nframe);
+        let skipped = skipped_tracebacks(&snap, &skip_prefixes);
+        let keep: Vec<usize> = (0..snap.len())
+            .filter(|&i| !skipped[snap.tracebacks()[i] as usize])
+            .collect();
+        Ok(NativeSnapshot::wrap(snap.select(&keep)))
+    }
+
     /// `[count, highest id]` of the objects allocated while tracking ran.
     /// V8 numbers heap objects as snapshots first see them, so the highest
     /// traced id is a watermark: later objects get higher ids.
@@ -204,6 +256,29 @@ impl Default for HeapSnapshotReader {
     }
 }
 
+/// Per traceback of `snap`: true when its most recent frame outside Node's
+/// own code (`node:` scripts and builtins without a script) is under one of
+/// `skip_prefixes` (tracemalloc's own allocations).
+fn skipped_tracebacks(snap: &tracemalloc_core::Snapshot, skip_prefixes: &[String]) -> Vec<bool> {
+    let t = snap.tables();
+    t.tracebacks()
+        .iter()
+        .map(|tb| {
+            let mut files = t.seq(tb.seq).iter().map(|&f| t.str_bytes(t.frames()[f as usize].file));
+            files
+                .find(|file| !(file.starts_with(b"node:") || *file == b"<unknown>"))
+                .is_some_and(|file| skip_prefixes.iter().any(|p| file.starts_with(p.as_bytes())))
+        })
+        .collect()
+}
+
+/// Removes the private heap snapshot files the calling thread still holds:
+/// called when its `exit` event fires, for `process.exit()` during a write.
+#[napi(catch_unwind)]
+pub fn remove_private_heap_files() {
+    remove_thread_files();
+}
+
 /// The heap's traced objects with an id above `min_id`, and their ids,
 /// leaving out objects whose most recent frame outside Node's own code
 /// (`node:` scripts and builtins without a script) is under `skip_prefixes`.
@@ -216,17 +291,7 @@ fn select(
 ) -> (tracemalloc_core::Snapshot, Vec<u64>) {
     let snap = heap.to_snapshot(domain, nframe);
     let ids = heap.traced_ids();
-    let t = snap.tables();
-    let skipped: Vec<bool> = t
-        .tracebacks()
-        .iter()
-        .map(|tb| {
-            let mut files = t.seq(tb.seq).iter().map(|&f| t.str_bytes(t.frames()[f as usize].file));
-            files
-                .find(|file| !(file.starts_with(b"node:") || *file == b"<unknown>"))
-                .is_some_and(|file| skip_prefixes.iter().any(|p| file.starts_with(p.as_bytes())))
-        })
-        .collect();
+    let skipped = skipped_tracebacks(&snap, skip_prefixes);
     let keep: Vec<usize> = (0..ids.len())
         .filter(|&i| ids[i] as f64 > min_id && !skipped[snap.tracebacks()[i] as usize])
         .collect();

@@ -5,7 +5,10 @@
 
 pub mod columns;
 mod errors;
+pub mod export;
 pub mod heapsnapshot;
+pub mod import;
+mod private_tmp;
 pub mod sampling;
 mod snapshot;
 pub mod store;

@@ -9,7 +9,7 @@ use tracemalloc_core::filter::{filter_traces, FilterSpec};
 use tracemalloc_core::stats::{compare_to, statistics, Side};
 use tracemalloc_core::{wtf8, Columns, Key, KeyType, Snapshot, Tables};
 
-use crate::columns::{SnapshotColumns, TablesColumns, TraceColumns};
+use crate::columns::{OwnedTables, OwnedTraces, SnapshotColumns, TablesColumns, TraceColumns};
 use crate::errors::check;
 use crate::strings::{join_table, split_joined};
 
@@ -111,15 +111,22 @@ impl NativeSnapshot {
             inner: Arc::new(snapshot),
         }
     }
+
+    /// The engine snapshot, shared (exports run on other threads).
+    pub(crate) fn engine(&self) -> &Arc<Snapshot> {
+        &self.inner
+    }
 }
 
 #[napi]
 impl NativeSnapshot {
-    /// Builds a snapshot from columns, validating every id and value.
+    /// Builds a snapshot from columns, validating every id and value. The
+    /// columns are copied first, so shared memory that changes during the
+    /// call gives a snapshot or a clear error, never a panic.
     #[napi(factory, catch_unwind)]
     pub fn from_columns(env: Env, columns: SnapshotColumns) -> napi::Result<Self> {
-        let (t, tr) = (&columns.tables, &columns.traces);
-        let strings = check(&env, split_joined(&t.strings, &t.string_lengths))?;
+        let (t, tr) = (OwnedTables::copy(&columns.tables), OwnedTraces::copy(&columns.traces));
+        let strings = check(&env, split_joined(t.strings, &t.string_lengths))?;
         let snap = check(
             &env,
             Snapshot::from_columns(Columns {
@@ -147,12 +154,6 @@ impl NativeSnapshot {
     #[napi(catch_unwind)]
     pub fn tables(&self) -> TablesColumns {
         tables_columns(self.inner.tables())
-    }
-
-    /// True when both snapshots share the same tables (ids are comparable).
-    #[napi(catch_unwind)]
-    pub fn shares_tables(&self, other: &NativeSnapshot) -> bool {
-        Arc::ptr_eq(self.inner.tables(), other.inner.tables())
     }
 
     /// The trace columns.

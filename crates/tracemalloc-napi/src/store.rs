@@ -7,13 +7,14 @@ use napi_derive::napi;
 use tracemalloc_core::store::global;
 use tracemalloc_core::{Error, FrameRec, TracebackRec, NONE};
 
-use crate::columns::TablesColumns;
+use crate::columns::{OwnedTables, TablesColumns};
 use crate::errors::check;
 use crate::snapshot::NativeSnapshot;
 use crate::strings::split_joined;
 
 fn intern_batch(b: &TablesColumns) -> tracemalloc_core::Result<Vec<u32>> {
-    let strings = split_joined(&b.strings, &b.string_lengths)?;
+    let b = OwnedTables::copy(b);
+    let strings = split_joined(b.strings, &b.string_lengths)?;
     if b.frames.len() % 4 != 0 || b.tracebacks.len() % 2 != 0 {
         return Err(Error::range(
             "a traceback batch needs frame quadruples and [sequence, totalNframe] pairs",
@@ -80,9 +81,17 @@ fn address_of(env: &Env, a: &BigInt) -> napi::Result<u64> {
     Ok(value)
 }
 
+/// The epoch of the store's tables. Traceback ids from `storeIntern` stay
+/// valid until it changes, which `storeClear` does (it drops the tables).
+#[napi(catch_unwind)]
+pub fn store_epoch() -> u32 {
+    global().epoch()
+}
+
 /// Makes `domain` hold exactly the given traces (addresses as f64 ordinals,
 /// sizes, traceback ids, weights), untracking the rest of the domain.
-/// Returns `[added, removed]`.
+/// Returns `[added, removed]`, or null, doing nothing, when the tables are
+/// no longer those of `epoch` (the ids are stale: intern them again).
 #[napi(catch_unwind)]
 pub fn store_sync_domain(
     env: Env,
@@ -91,7 +100,8 @@ pub fn store_sync_domain(
     size: Float64Array,
     traceback: Uint32Array,
     weight: Float64Array,
-) -> napi::Result<Vec<u32>> {
+    epoch: u32,
+) -> napi::Result<Option<Vec<u32>>> {
     let n = address.len();
     if size.len() != n || traceback.len() != n || weight.len() != n {
         return Err(crate::errors::throw(
@@ -99,30 +109,34 @@ pub fn store_sync_domain(
             Error::range("sync columns differ in length"),
         ));
     }
-    let ntb = global().read_tables(|t| t.tracebacks().len());
-    if let Some(bad) = traceback.iter().find(|&&tb| tb as usize >= ntb) {
-        return Err(crate::errors::throw(
-            &env,
-            Error::range(format!("sync: traceback id {bad} is not interned")),
-        ));
-    }
+    // Copied once: the arrays may view shared memory that changes meanwhile.
+    let (address, size, traceback, weight) = (address.to_vec(), size.to_vec(), traceback.to_vec(), weight.to_vec());
     let entries: Vec<(u64, u64, u32, f64)> = (0..n)
         .map(|i| (address[i] as u64, size[i] as u64, traceback[i], weight[i]))
         .collect();
-    let (added, removed) = check(&env, global().sync_domain(domain, &entries))?;
-    Ok(vec![added as u32, removed as u32])
+    let synced = check(&env, global().sync_domain_in(epoch, domain, &entries))?;
+    Ok(synced.map(|(added, removed)| vec![added as u32, removed as u32]))
 }
 
-/// Traces one block (replacing any trace at the same address). Throws a
-/// `RangeError`, tracing nothing, when the traced total would pass 2^53-1 bytes.
+/// Traces one block (replacing any trace at the same address). Returns
+/// false, doing nothing, when the tables are no longer those of `epoch`
+/// (intern the traceback again). Throws a `RangeError`, tracing nothing, when the traced total would pass
+/// 2^53-1 bytes.
 #[napi(catch_unwind)]
-pub fn store_track(env: Env, domain: u32, address: BigInt, size: f64, traceback: u32) -> napi::Result<()> {
+pub fn store_track(
+    env: Env,
+    domain: u32,
+    address: BigInt,
+    size: f64,
+    traceback: u32,
+    epoch: u32,
+) -> napi::Result<bool> {
     let address = address_of(&env, &address)?;
-    if global().read_tables(|t| t.tracebacks().len()) <= traceback as usize {
+    if epoch == global().epoch() && global().read_tables(|t| t.tracebacks().len()) <= traceback as usize {
         return Err(crate::errors::throw(&env, Error::range("traceback id is not interned")));
     }
-    check(&env, global().track(domain, address, size as u64, traceback, 1.0))?;
-    Ok(())
+    let traced = check(&env, global().track_in(epoch, domain, address, size as u64, traceback))?;
+    Ok(traced.is_some())
 }
 
 /// Stops tracing one block; true when it was traced.
@@ -132,7 +146,8 @@ pub fn store_untrack(env: Env, domain: u32, address: BigInt) -> napi::Result<boo
     Ok(global().untrack(domain, address).is_some())
 }
 
-/// Drops every trace and resets current and peak to 0.
+/// Drops every trace, resets current and peak to 0, and drops the interned
+/// tables (a new epoch); snapshots keep the tables they were taken with.
 #[napi(catch_unwind)]
 pub fn store_clear() {
     global().clear();
@@ -169,19 +184,6 @@ pub fn store_raise_peak(bytes: f64) {
 #[napi(catch_unwind)]
 pub fn store_memory() -> f64 {
     global().memory_bytes() as f64
-}
-
-/// Number of traced blocks.
-#[napi(catch_unwind)]
-pub fn store_len() -> f64 {
-    global().len() as f64
-}
-
-/// Traceback id of a traced block, or null.
-#[napi(catch_unwind)]
-pub fn store_traceback_of(env: Env, domain: u32, address: BigInt) -> napi::Result<Option<u32>> {
-    let address = address_of(&env, &address)?;
-    Ok(global().get(domain, address).map(|e| e.traceback))
 }
 
 /// An immutable snapshot of every trace in the store.

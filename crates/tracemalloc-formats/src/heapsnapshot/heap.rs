@@ -38,6 +38,70 @@ pub struct HeapTraceback {
     pub total_nframe: u32,
 }
 
+/// Interns the tracebacks of trace tree nodes into new tables, each node and
+/// function once.
+struct TracebackInterner<'a> {
+    heap: &'a ParsedHeap,
+    tables: Tables,
+    frame_of: Vec<u32>,
+    tb_of: Vec<u32>,
+    seq: Vec<u32>,
+}
+
+impl<'a> TracebackInterner<'a> {
+    fn new(heap: &'a ParsedHeap) -> Self {
+        Self {
+            heap,
+            tables: Tables::new(),
+            frame_of: vec![NONE; heap.funcs.len()],
+            tb_of: vec![NONE; heap.tree_parent.len()],
+            seq: Vec::new(),
+        }
+    }
+
+    /// The traceback id of trace tree node `tn`, cut to `nframe` frames.
+    fn intern(&mut self, tn: u32, nframe: u32) -> u32 {
+        let slot = tn as usize;
+        if self.tb_of[slot] != NONE {
+            return self.tb_of[slot];
+        }
+        let (heap, tables, frame_of) = (self.heap, &mut self.tables, &mut self.frame_of);
+        self.seq.clear();
+        let seq = &mut self.seq;
+        heap.walk(tn, nframe, |fi| {
+            if frame_of[fi] == NONE {
+                let f = &heap.funcs[fi];
+                let rec = FrameRec {
+                    file: tables.intern_str(&f.file),
+                    line: f.line,
+                    col: f.col,
+                    func: tables.intern_str(&f.name),
+                };
+                frame_of[fi] = tables.intern_frame(rec);
+            }
+            seq.push(frame_of[fi]);
+        });
+        let mut total = heap.tree_depth[slot];
+        // No JavaScript frame: CPython's "<unknown>":0 frame, depth 1.
+        if total == 0 {
+            let file = tables.intern_str(b"<unknown>");
+            seq.push(tables.intern_frame(FrameRec {
+                file,
+                line: 0,
+                col: 0,
+                func: NONE,
+            }));
+            total = 1;
+        }
+        let seq_id = tables.intern_seq(seq);
+        self.tb_of[slot] = tables.intern_traceback(TracebackRec {
+            seq: seq_id,
+            total_nframe: total,
+        });
+        self.tb_of[slot]
+    }
+}
+
 /// A parsed heap snapshot: totals, and for each object allocated while the
 /// allocation tracker ran, its V8 id, its size and its allocation stack.
 ///
@@ -59,6 +123,9 @@ pub struct ParsedHeap {
     pub(crate) tree_depth: Vec<u32>,
     /// Watched ids present without an allocation trace.
     pub(crate) watched_untraced: Vec<u64>,
+    /// Per trace tree node: allocations and bytes since tracking began, collected ones included.
+    pub(crate) tree_count: Vec<u64>,
+    pub(crate) tree_size: Vec<u64>,
 }
 
 impl ParsedHeap {
@@ -122,56 +189,50 @@ impl ParsedHeap {
     /// The snapshot has no address column; [`traceback_of`](Self::traceback_of)
     /// finds an object by its V8 id.
     pub fn to_snapshot(&self, domain: u32, nframe: u32) -> Snapshot {
-        let mut tables = Tables::new();
-        let mut frame_of = vec![NONE; self.funcs.len()];
-        let mut tb_of = vec![NONE; self.tree_parent.len()];
-        let mut seq = Vec::new();
-        let mut traceback = Vec::with_capacity(self.trace_nodes.len());
-        for &tn in &self.trace_nodes {
-            let slot = tn as usize;
-            if tb_of[slot] == NONE {
-                seq.clear();
-                self.walk(tn, nframe, |fi| {
-                    if frame_of[fi] == NONE {
-                        let f = &self.funcs[fi];
-                        let rec = FrameRec {
-                            file: tables.intern_str(&f.file),
-                            line: f.line,
-                            col: f.col,
-                            func: tables.intern_str(&f.name),
-                        };
-                        frame_of[fi] = tables.intern_frame(rec);
-                    }
-                    seq.push(frame_of[fi]);
-                });
-                let mut total = self.tree_depth[slot];
-                // No JavaScript frame: CPython's "<unknown>":0 frame, depth 1.
-                if total == 0 {
-                    let file = tables.intern_str(b"<unknown>");
-                    seq.push(tables.intern_frame(FrameRec {
-                        file,
-                        line: 0,
-                        col: 0,
-                        func: NONE,
-                    }));
-                    total = 1;
-                }
-                let seq_id = tables.intern_seq(&seq);
-                tb_of[slot] = tables.intern_traceback(TracebackRec {
-                    seq: seq_id,
-                    total_nframe: total,
-                });
-            }
-            traceback.push(tb_of[slot]);
-        }
+        let mut interner = TracebackInterner::new(self);
+        let traceback: Vec<u32> = self.trace_nodes.iter().map(|&tn| interner.intern(tn, nframe)).collect();
         Snapshot::from_checked_parts(
-            Arc::new(tables),
+            Arc::new(interner.tables),
             vec![domain; traceback.len()],
             self.sizes.iter().map(|&s| s.min(MAX_SIZE)).collect(),
             traceback,
             None,
         )
         .expect("the heap's own tables name every traceback it uses")
+    }
+
+    /// Builds an engine snapshot of everything the allocation tracker
+    /// counted since tracking began, live or collected: per allocation stack
+    /// (trace tree node) with allocations, its bytes and its number of
+    /// allocations. A stack is one trace of its average size weighted by its
+    /// count, or two when the bytes do not divide evenly (sizes `q + 1` and
+    /// `q`, weights `r` and `count - r`), so that sizes and counts add up
+    /// exactly. Empty when the snapshot has no allocation totals.
+    pub fn allocations_to_snapshot(&self, domain: u32, nframe: u32) -> Snapshot {
+        let mut interner = TracebackInterner::new(self);
+        let (mut size, mut weight, mut traceback) = (Vec::new(), Vec::new(), Vec::new());
+        for (tn, (&count, &bytes)) in self.tree_count.iter().zip(&self.tree_size).enumerate() {
+            if count == 0 || bytes == 0 || self.tree_parent[tn] == NONE {
+                continue;
+            }
+            let tb = interner.intern(tn as u32, nframe);
+            let (q, r) = (bytes / count, bytes % count);
+            for (s, w) in [(q + 1, r), (q, count - r)] {
+                if w > 0 {
+                    size.push(s.min(MAX_SIZE));
+                    weight.push(w as f64);
+                    traceback.push(tb);
+                }
+            }
+        }
+        Snapshot::from_checked_parts(
+            Arc::new(interner.tables),
+            vec![domain; traceback.len()],
+            size,
+            traceback,
+            Some(weight),
+        )
+        .expect("the heap's own tables name every traceback it uses, and counts are positive")
     }
 
     /// The allocation stack of the object with V8 id `id` (the id of

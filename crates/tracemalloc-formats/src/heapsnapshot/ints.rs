@@ -19,6 +19,10 @@ enum State {
     Number,
 }
 
+/// Bytes that must remain in a chunk for the fast path: a sign, 18 digits,
+/// a newline and a comma, with room to spare.
+const FAST_MARGIN: usize = 24;
+
 /// Scans `[int, int, ...]`, grouping values into records of `width`.
 pub(crate) struct IntArray {
     state: State,
@@ -58,6 +62,50 @@ impl IntArray {
         let mut val = self.val;
         let mut digits = self.digits;
         while i < n {
+            if matches!(state, State::Value | State::FirstOrClose) {
+                // The fast path: `[-]digits[\n],` while the chunk surely holds
+                // a whole number and its comma (V8 ends each record with
+                // "\n,"). Anything else goes to the checking path below.
+                let mut pos = self.pos;
+                let mut values = 0u64;
+                while n - i >= FAST_MARGIN {
+                    let mut j = i;
+                    let neg = buf[j] == b'-';
+                    j += usize::from(neg);
+                    let start = j;
+                    let mut v = 0u64;
+                    while j - start < 18 {
+                        let d = buf[j].wrapping_sub(b'0');
+                        if d > 9 {
+                            break;
+                        }
+                        v = v * 10 + u64::from(d);
+                        j += 1;
+                    }
+                    let nd = j - start;
+                    if nd == 0 || buf[j].is_ascii_digit() || (nd > 1 && buf[start] == b'0') {
+                        break;
+                    }
+                    let k = j + usize::from(buf[j] == b'\n');
+                    if buf[k] != b',' {
+                        break;
+                    }
+                    self.rec[pos] = if neg { -(v as i64) } else { v as i64 };
+                    pos += 1;
+                    values += 1;
+                    if pos == self.rec.len() {
+                        pos = 0;
+                        if let Err(e) = sink.record(&self.rec, base + j as u64) {
+                            self.pos = pos;
+                            return Err(e);
+                        }
+                    }
+                    i = k + 1;
+                    state = State::Value;
+                }
+                self.pos = pos;
+                self.values += values;
+            }
             if state == State::Number {
                 while i < n {
                     let d = buf[i].wrapping_sub(b'0');

@@ -211,6 +211,10 @@ pub(crate) struct TreeLayout {
     pub id: usize,
     pub func: usize,
     pub children: usize,
+    /// Allocations made at the node since tracking began, collected ones included.
+    pub count: Option<usize>,
+    /// Bytes of those allocations.
+    pub size: Option<usize>,
 }
 
 /// Everything the parser needs from the `snapshot` object.
@@ -223,14 +227,20 @@ pub(crate) struct Meta {
     pub n_size: usize,
     pub n_edges: usize,
     pub n_trace: Option<usize>,
-    /// Per node type: may it be an ArrayBuffer backing store ("native" or "hidden")?
-    pub store_type: Vec<bool>,
+    /// The node type names (`meta.node_types[type]`), in order.
+    pub type_names: Vec<Vec<u8>>,
+    /// The index of the "native" node type, the type of V8's ArrayBuffer
+    /// backing stores ("system / JSArrayBufferData").
+    pub native_type: Option<u8>,
     pub edge_width: usize,
     pub e_type: usize,
     pub e_name: usize,
     pub e_to: usize,
     /// Per edge type: is `name_or_index` a string index?
     pub edge_named: Vec<bool>,
+    /// The index of the "internal" edge type, the type of an ArrayBuffer's
+    /// `backing_store` edge.
+    pub internal_edge: Option<i64>,
     pub func: Option<FuncLayout>,
     pub tree: Option<TreeLayout>,
     pub node_count: u64,
@@ -249,7 +259,7 @@ impl Meta {
         let ef = fields(meta, "edge_fields")?.ok_or_else(|| format_err("snapshot.meta.edge_fields is missing"))?;
         let n_type = need(&nf, "type", "node_fields")?;
         let node_types = type_names(meta, "node_types", n_type)?;
-        if node_types.len() > u16::MAX as usize {
+        if node_types.len() > usize::from(u8::MAX) {
             return Err(format_err("snapshot.meta.node_types lists too many types"));
         }
         let e_type = need(&ef, "type", "edge_fields")?;
@@ -271,6 +281,8 @@ impl Meta {
                 id: need(&tf, "id", "trace_node_fields")?,
                 func: need(&tf, "function_info_index", "trace_node_fields")?,
                 children: need(&tf, "children", "trace_node_fields")?,
+                count: pos(&tf, "count"),
+                size: pos(&tf, "size"),
             }),
         };
         let node_count = count(snapshot, "node_count")?.ok_or_else(|| format_err("snapshot.node_count is missing"))?;
@@ -302,12 +314,14 @@ impl Meta {
             n_size: need(&nf, "self_size", "node_fields")?,
             n_edges: need(&nf, "edge_count", "node_fields")?,
             n_trace: pos(&nf, "trace_node_id"),
-            store_type: node_types.iter().map(|t| t == b"native" || t == b"hidden").collect(),
+            native_type: node_types.iter().position(|t| t == b"native").map(|p| p as u8),
+            type_names: node_types,
             edge_width: ef.len(),
             e_type,
             e_name: need(&ef, "name_or_index", "edge_fields")?,
             e_to: need(&ef, "to_node", "edge_fields")?,
             edge_named: edge_types.iter().map(|t| t != b"element" && t != b"hidden").collect(),
+            internal_edge: edge_types.iter().position(|t| t == b"internal").map(|p| p as i64),
             func,
             tree,
             node_count,

@@ -1,4 +1,7 @@
-//! A streaming, push-based parser for V8 `.heapsnapshot` JSON.
+//! A streaming, push-based parser for V8 `.heapsnapshot` JSON, used two
+//! ways: by exact mode ([`HeapSnapshotParser`], [`ParsedHeap`]: the objects
+//! with an allocation stack, by V8 id) and by the file importer
+//! ([`import_file`]: every object a trace, see the `import` module).
 //!
 //! V8 writes a heap snapshot as one JSON object whose keys come in a fixed
 //! order: `snapshot` (the meta object naming every field), `nodes` and
@@ -27,12 +30,14 @@
 //!   the backing store's byte length and whose own `trace_node_id` is 0.
 
 mod heap;
+mod import;
 mod ints;
-mod lexer;
+pub(crate) mod lexer;
 mod meta;
 mod model;
-mod names;
+pub(crate) mod names;
 mod parser;
+mod pseudo;
 mod skip;
 mod strings;
 mod tree;
@@ -41,6 +46,7 @@ mod tree;
 mod tests;
 
 pub use heap::{HeapFrame, HeapTraceback, ParsedHeap};
+pub use import::{import_bytes, import_file, import_reader};
 pub use parser::HeapSnapshotParser;
 
 /// Bounds on what a heap snapshot may make the parser hold. Each count in

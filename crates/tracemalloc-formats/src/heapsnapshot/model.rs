@@ -41,7 +41,7 @@ impl CompactU64 {
         }
     }
 
-    fn get(&self, i: usize) -> u64 {
+    pub(crate) fn get(&self, i: usize) -> u64 {
         match self.low[i] {
             u32::MAX => self.big.get(&(i as u32)).copied().unwrap_or(u64::from(u32::MAX)),
             x => u64::from(x),
@@ -51,23 +51,39 @@ impl CompactU64 {
 
 /// A `trace_function_infos` record, with string indices not yet resolved.
 #[derive(Clone, Copy)]
-struct RawFunc {
-    name: u32,
-    script: u32,
-    line: u32,
-    col: u32,
+pub(crate) struct RawFunc {
+    pub name: u32,
+    pub script: u32,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// What the parse is for, and so what it keeps per node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// Exact mode: the objects with an allocation stack, by V8 id
+    /// ([`ParsedHeap`]).
+    Exact,
+    /// A file import: every node, with its type and, for the types whose
+    /// name is a class (not a value), its name ([`super::import`]).
+    Import,
 }
 
 /// The state built while the sections stream.
 pub(crate) struct Builder {
     pub meta: Meta,
+    pub(crate) purpose: Purpose,
     max_nodes: u64,
-    size: CompactU64,
+    pub(crate) size: CompactU64,
     id: CompactU64,
-    trace: Vec<u32>,
+    pub(crate) trace: Vec<u32>,
     edges_of: Vec<u32>,
-    name: Vec<u32>,
-    store: Vec<bool>,
+    pub(crate) name: Vec<u32>,
+    pub(crate) ty: Vec<u8>,
+    /// Per node type: does the node name a class (kept for imports)?
+    named_type: Vec<bool>,
+    /// 1 / node width, to find an edge's target without a division.
+    inv_width: f64,
     total_size: u64,
     edge_sum: u64,
     max_node_name: Option<u32>,
@@ -78,7 +94,7 @@ pub(crate) struct Builder {
     max_edge_name: Option<u32>,
     /// (owner node, possible backing-store node), in edge order.
     candidates: Vec<(u32, u32)>,
-    funcs: Vec<RawFunc>,
+    pub(crate) funcs: Vec<RawFunc>,
     /// The trace tree, once read.
     pub tree: TraceTree,
     /// Ids whose presence without an allocation trace is reported (see
@@ -92,9 +108,16 @@ fn index_u32(v: i64) -> Option<u32> {
 
 impl Builder {
     /// Prepares the columns for `meta.node_count` nodes.
-    pub(crate) fn new(meta: Meta, max_nodes: u64) -> Self {
+    pub(crate) fn new(meta: Meta, max_nodes: u64, purpose: Purpose) -> Self {
         let reserve = meta.node_count.min(MAX_RESERVE) as usize;
         Self {
+            purpose,
+            named_type: meta
+                .type_names
+                .iter()
+                .map(|t| super::pseudo::names_a_class(t))
+                .collect(),
+            inv_width: 1.0 / meta.node_width as f64,
             size: CompactU64 {
                 low: Vec::with_capacity(reserve),
                 big: FxHashMap::default(),
@@ -106,7 +129,7 @@ impl Builder {
             trace: Vec::with_capacity(reserve),
             edges_of: Vec::with_capacity(reserve),
             name: Vec::with_capacity(reserve),
-            store: Vec::with_capacity(reserve),
+            ty: Vec::with_capacity(reserve),
             meta,
             max_nodes,
             total_size: 0,
@@ -122,6 +145,46 @@ impl Builder {
             tree: TraceTree::default(),
             watch: None,
         }
+    }
+
+    /// The distinct names of the nodes whose type names a class (imports
+    /// keep them as pseudo-frame functions).
+    fn class_names(&self) -> Vec<u32> {
+        let Some(max) = self.max_node_name else {
+            return Vec::new();
+        };
+        let named = |k: usize| self.named_type[usize::from(self.ty[k])];
+        // A bitset over the name indices when it is no larger than the
+        // columns already held; a hash set for sparse (hostile) indices.
+        let bits = max as usize + 1;
+        if bits <= 64 * self.ty.len() + (1 << 20) {
+            let mut set = vec![0u64; bits.div_ceil(64)];
+            for (k, &name) in self.name.iter().enumerate() {
+                if named(k) {
+                    set[name as usize / 64] |= 1 << (name % 64);
+                }
+            }
+            let mut out = Vec::new();
+            for (w, &word) in set.iter().enumerate() {
+                let mut word = word;
+                while word != 0 {
+                    out.push((w * 64) as u32 + word.trailing_zeros());
+                    word &= word - 1;
+                }
+            }
+            out
+        } else {
+            let set: FxHashSet<u32> = (0..self.name.len())
+                .filter(|&k| named(k))
+                .map(|k| self.name[k])
+                .collect();
+            set.into_iter().collect()
+        }
+    }
+
+    /// True when nodes of type `ty` are named by a class, not a value.
+    pub(crate) fn names_class(&self, ty: u8) -> bool {
+        self.named_type[usize::from(ty)]
     }
 
     /// Checks the end of `nodes`.
@@ -163,6 +226,9 @@ impl Builder {
     pub(crate) fn wanted_strings(&self) -> Vec<u32> {
         let mut w: Vec<u32> = self.candidates.iter().map(|&(_, to)| self.name[to as usize]).collect();
         w.extend(self.funcs.iter().flat_map(|f| [f.name, f.script]));
+        if self.purpose == Purpose::Import {
+            w.extend(self.class_names());
+        }
         w.sort_unstable();
         w.dedup();
         w
@@ -179,9 +245,9 @@ impl Builder {
         }
         let bad = |what: &str, v: i64| err_at(at, format!("node {k}: {what} {v} is out of range"));
         let ty = r[m.n_type];
-        let store = *usize::try_from(ty)
+        let ty = u8::try_from(ty)
             .ok()
-            .and_then(|t| m.store_type.get(t))
+            .filter(|&t| usize::from(t) < m.type_names.len())
             .ok_or_else(|| bad("type", ty))?;
         let name = index_u32(r[m.n_name]).ok_or_else(|| bad("name", r[m.n_name]))?;
         let id = u64::try_from(r[m.n_id]).map_err(|_| bad("id", r[m.n_id]))?;
@@ -195,11 +261,13 @@ impl Builder {
         self.total_size = self.total_size.saturating_add(size);
         self.edge_sum += u64::from(edges);
         self.size.push(size);
-        self.id.push(id);
+        if self.purpose == Purpose::Exact {
+            self.id.push(id);
+        }
         self.trace.push(trace);
         self.edges_of.push(edges);
         self.name.push(name);
-        self.store.push(store);
+        self.ty.push(ty);
         Ok(())
     }
 
@@ -235,13 +303,19 @@ impl Builder {
             self.max_edge_name = self.max_edge_name.max(Some(nm));
         }
         let to = r[m.e_to];
-        let width = m.node_width as i64;
-        let node = to / width;
-        if to < 0 || to % width != 0 || node >= self.trace.len() as i64 {
+        // to / width, exactly when `to` is a multiple below 2^53 (checked).
+        let node = ((to as f64) * self.inv_width + 0.5) as u64;
+        if to < 0 || node >= self.trace.len() as u64 || node * m.node_width as u64 != to as u64 {
             return Err(err_at(at, format!("edge {e}: to_node {to} is not the start of a node")));
         }
         let node = node as usize;
-        if self.store[node] && self.trace[self.cur] != 0 {
+        // Exact mode charges backing stores to traced owners only; an
+        // import charges every owner. (Test the edge type first: the
+        // target's type is a random access.)
+        if Some(ty) == self.meta.internal_edge
+            && Some(self.ty[node]) == self.meta.native_type
+            && (self.purpose == Purpose::Import || self.trace[self.cur] != 0)
+        {
             self.candidates.push((self.cur as u32, node as u32));
         }
         self.edges = e + 1;
@@ -284,8 +358,9 @@ impl Builder {
         Ok(())
     }
 
-    /// Resolves names and links once every section is read.
-    pub(crate) fn finish(self, strings: StringsParser) -> Result<ParsedHeap> {
+    /// Checks every cross-reference once every section is read, and links
+    /// each ArrayBuffer to the backing stores it owns.
+    pub(crate) fn resolve(mut self, strings: StringsParser) -> Result<Resolved> {
         let count = strings.count;
         let check = |what: &str, max: Option<u32>| match max {
             Some(i) if u64::from(i) >= count => Err(format_err(format!(
@@ -296,14 +371,8 @@ impl Builder {
         check("a node", self.max_node_name)?;
         check("an edge", self.max_edge_name)?;
         check("a function info", self.funcs.iter().map(|f| f.name.max(f.script)).max())?;
-        let string = |i: u32| -> &[u8] {
-            match strings.wanted().binary_search(&i) {
-                Ok(k) => strings.kept.get(k).map_or(&[][..], |s| &s[..]),
-                Err(_) => &[],
-            }
-        };
 
-        let tree = self.tree;
+        let tree = std::mem::take(&mut self.tree);
         let nfunc = self.funcs.len();
         if let Some(k) = tree.func.iter().position(|&f| f as usize >= nfunc) {
             return Err(format_err(format!(
@@ -318,64 +387,126 @@ impl Builder {
                 return Err(format_err(format!("trace_tree holds trace node id {id} twice")));
             }
         }
-
-        let mut extra: FxHashMap<u32, u64> = FxHashMap::default();
-        let mut charged: FxHashSet<u32> = FxHashSet::default();
-        for &(from, to) in &self.candidates {
-            if string(self.name[to as usize]).ends_with(BACKING_STORE) && charged.insert(to) {
-                let e = extra.entry(from).or_default();
-                *e = e.saturating_add(self.size.get(to as usize));
+        let mut tree_depth: Vec<u32> = Vec::with_capacity(tree.len());
+        for &p in &tree.parent {
+            let depth = match tree_depth.get(p as usize) {
+                Some(d) if p != NONE => d + 1,
+                _ => 0,
+            };
+            tree_depth.push(depth);
+        }
+        // The edges are walked; what is left of them is the candidates.
+        self.edges_of = Vec::new();
+        let mut r = Resolved {
+            b: self,
+            strings,
+            tree,
+            tree_depth,
+            by_id,
+            extra: FxHashMap::default(),
+            charged: FxHashSet::default(),
+        };
+        let candidates = std::mem::take(&mut r.b.candidates);
+        for &(from, to) in &candidates {
+            if r.string(r.b.name[to as usize]).ends_with(BACKING_STORE) && r.charged.insert(to) {
+                let size = r.b.size.get(to as usize);
+                let e = r.extra.entry(from).or_default();
+                *e = e.saturating_add(size);
             }
         }
+        Ok(r)
+    }
 
+    /// Resolves names and links once every section is read, for exact mode.
+    pub(crate) fn finish(self, strings: StringsParser) -> Result<ParsedHeap> {
+        let r = self.resolve(strings)?;
+        let b = &r.b;
         let mut heap = ParsedHeap {
-            node_count: self.trace.len(),
-            total_size: self.total_size,
-            has_trace_field: self.meta.n_trace.is_some(),
+            node_count: b.trace.len(),
+            total_size: b.total_size,
+            has_trace_field: b.meta.n_trace.is_some(),
             ids: Vec::new(),
             sizes: Vec::new(),
             trace_nodes: Vec::new(),
-            funcs: Vec::with_capacity(nfunc),
+            funcs: Vec::with_capacity(b.funcs.len()),
             tree_parent: Vec::new(),
             tree_func: Vec::new(),
-            tree_depth: Vec::with_capacity(tree.len()),
+            tree_depth: Vec::new(),
+            tree_count: Vec::new(),
+            tree_size: Vec::new(),
             watched_untraced: Vec::new(),
         };
-        for (k, &t) in self.trace.iter().enumerate() {
-            let id = self.id.get(k);
+        for (k, &t) in b.trace.iter().enumerate() {
             if t == 0 {
-                if self.watch.as_ref().is_some_and(|w| w.contains(&id)) {
+                let id = b.id.get(k);
+                if b.watch.as_ref().is_some_and(|w| w.contains(&id)) {
                     heap.watched_untraced.push(id);
                 }
                 continue;
             }
-            let tn = *by_id
-                .get(&t)
-                .ok_or_else(|| format_err(format!("node {k} has trace_node_id {t}, which is not in trace_tree")))?;
-            let own = self.size.get(k);
-            heap.ids.push(id);
-            heap.sizes
-                .push(own.saturating_add(extra.get(&(k as u32)).copied().unwrap_or(0)));
+            let tn = r.trace_node(k, t)?;
+            heap.ids.push(b.id.get(k));
+            heap.sizes.push(r.charged_size(k));
             heap.trace_nodes.push(tn);
         }
-        for f in &self.funcs {
-            heap.funcs.push(FuncInfo {
-                file: script_path(string(f.script)),
-                name: string(f.name).to_vec(),
-                line: f.line,
-                col: f.col,
-            });
+        for f in &b.funcs {
+            heap.funcs.push(r.func_info(f));
         }
-        for &p in &tree.parent {
-            let depth = match heap.tree_depth.get(p as usize) {
-                Some(d) if p != NONE => d + 1,
-                _ => 0,
-            };
-            heap.tree_depth.push(depth);
-        }
-        heap.tree_parent = tree.parent;
-        heap.tree_func = tree.func;
+        heap.tree_depth = r.tree_depth;
+        heap.tree_parent = r.tree.parent;
+        heap.tree_func = r.tree.func;
+        heap.tree_count = r.tree.count;
+        heap.tree_size = r.tree.size;
         Ok(heap)
+    }
+}
+
+/// A fully read heap snapshot: the builder's columns, the strings kept,
+/// the trace tree, and which backing stores went to which owner.
+pub(crate) struct Resolved {
+    pub b: Builder,
+    strings: StringsParser,
+    pub tree: TraceTree,
+    /// Depth of each trace tree node (the root, V8's "(root)", is 0).
+    pub tree_depth: Vec<u32>,
+    by_id: FxHashMap<u32, u32>,
+    /// Backing-store bytes charged to each owner node.
+    extra: FxHashMap<u32, u64>,
+    /// The backing-store nodes charged to an owner.
+    pub charged: FxHashSet<u32>,
+}
+
+impl Resolved {
+    /// String `i`, when it was kept (else empty).
+    pub(crate) fn string(&self, i: u32) -> &[u8] {
+        match self.strings.wanted().binary_search(&i) {
+            Ok(k) => self.strings.kept.get(k).map_or(&[][..], |s| &s[..]),
+            Err(_) => &[],
+        }
+    }
+
+    /// Node `k`'s size: its own plus the backing stores charged to it.
+    pub(crate) fn charged_size(&self, k: usize) -> u64 {
+        let own = self.b.size.get(k);
+        own.saturating_add(self.extra.get(&(k as u32)).copied().unwrap_or(0))
+    }
+
+    /// The trace tree index of node `k`'s `trace_node_id` `t`.
+    pub(crate) fn trace_node(&self, k: usize, t: u32) -> Result<u32> {
+        self.by_id
+            .get(&t)
+            .copied()
+            .ok_or_else(|| format_err(format!("node {k} has trace_node_id {t}, which is not in trace_tree")))
+    }
+
+    /// A function info with its strings resolved.
+    pub(crate) fn func_info(&self, f: &RawFunc) -> FuncInfo {
+        FuncInfo {
+            file: script_path(self.string(f.script)),
+            name: self.string(f.name).to_vec(),
+            line: f.line,
+            col: f.col,
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use super::heap::ParsedHeap;
 use super::ints::IntArray;
 use super::lexer::{err_at, format_err, is_ws, show, Step, StrLexer};
 use super::meta::{self, Meta};
-use super::model::{Builder, Edges, Funcs, Nodes};
+use super::model::{Builder, Edges, Funcs, Nodes, Purpose, Resolved};
 use super::skip::Skipper;
 use super::strings::StringsParser;
 use super::tree::TreeParser;
@@ -102,6 +102,7 @@ impl Phase {
 /// `samples`, `locations` and unknown keys are checked and skipped.
 pub struct HeapSnapshotParser {
     limits: Limits,
+    purpose: Purpose,
     phase: Phase,
     offset: u64,
     key_lexer: StrLexer,
@@ -114,10 +115,17 @@ pub struct HeapSnapshotParser {
 }
 
 impl HeapSnapshotParser {
-    /// A parser that refuses inputs beyond `limits`.
+    /// A parser for exact mode (see [`ParsedHeap`]) that refuses inputs
+    /// beyond `limits`.
     pub fn new(limits: Limits) -> Self {
+        Self::with_purpose(limits, Purpose::Exact)
+    }
+
+    /// A parser that keeps what `purpose` needs.
+    pub(crate) fn with_purpose(limits: Limits, purpose: Purpose) -> Self {
         Self {
             limits,
+            purpose,
             phase: Phase::Start,
             offset: 0,
             key_lexer: StrLexer::default(),
@@ -159,6 +167,17 @@ impl HeapSnapshotParser {
 
     /// Ends the input and returns the parsed heap.
     pub fn finish(self) -> Result<ParsedHeap> {
+        let (b, s) = self.end()?;
+        b.finish(s)
+    }
+
+    /// Ends the input and resolves every cross-reference (for imports).
+    pub(crate) fn finish_resolved(self) -> Result<Resolved> {
+        let (b, s) = self.end()?;
+        b.resolve(s)
+    }
+
+    fn end(self) -> Result<(Builder, StringsParser)> {
         if let Some(e) = self.failed {
             return Err(e);
         }
@@ -176,7 +195,7 @@ impl HeapSnapshotParser {
         match (self.builder, self.strings) {
             (Some(mut b), Some(s)) => {
                 b.watch = self.watch;
-                b.finish(s)
+                Ok((b, s))
             }
             _ => Err(format_err("the snapshot is incomplete")),
         }
@@ -347,7 +366,7 @@ impl HeapSnapshotParser {
                         message: format!("{} (the snapshot object ends at byte {at})", e.message),
                         ..e
                     })?;
-                self.builder = Some(Builder::new(meta, self.limits.max_nodes));
+                self.builder = Some(Builder::new(meta, self.limits.max_nodes, self.purpose));
             }
             Phase::Nodes(a) => {
                 if !a.whole_records() {

@@ -460,3 +460,131 @@ fn reports_watched_objects_without_a_trace() {
         "nothing watched, nothing kept"
     );
 }
+/// Each trace of an import as (frames as text, total_nframe, size).
+fn imported(doc: &str) -> (Vec<(Vec<String>, u32, u64)>, crate::Meta) {
+    let imp = import_bytes(doc.as_bytes(), Limits::default()).unwrap();
+    let s = &imp.snapshot;
+    let t = s.tables();
+    let rows = (0..s.len())
+        .map(|i| {
+            let tb = t.tracebacks()[s.tracebacks()[i] as usize];
+            let frames = t
+                .seq(tb.seq)
+                .iter()
+                .map(|&f| {
+                    let f = t.frames()[f as usize];
+                    let func = if f.func == tracemalloc_core::tables::NONE {
+                        "-".into()
+                    } else {
+                        String::from_utf8_lossy(t.str_bytes(f.func)).into_owned()
+                    };
+                    format!(
+                        "{}:{}:{}:{func}",
+                        String::from_utf8_lossy(t.str_bytes(f.file)),
+                        f.line,
+                        f.col
+                    )
+                })
+                .collect();
+            (frames, tb.total_nframe, s.sizes()[i])
+        })
+        .collect();
+    (rows, imp.meta)
+}
+
+#[test]
+fn an_import_makes_every_node_a_trace() {
+    let (rows, meta) = imported(&doc());
+    let make = format!("/tmp/a b/app.js:10:3:{}", String::from_utf8_lossy(&make_name()));
+    let outer = "node:internal/x:5:7:outer".to_string();
+    assert_eq!(
+        rows,
+        vec![
+            (vec!["<heap synthetic>:0:0:(root)".to_string()], 1, 0),
+            // The ArrayBuffer carries its backing store, which is no trace
+            // of its own: the sizes add up to the heap's total.
+            (vec![make, outer.clone()], 2, 1088),
+            (vec![outer.clone()], 1, 32),
+            (vec![outer], 1, 16),
+        ]
+    );
+    assert_eq!(
+        rows.iter().map(|r| r.2).sum::<u64>(),
+        parse(&doc()).unwrap().total_size()
+    );
+    assert_eq!(meta.mode, Some(crate::Mode::Exact));
+    assert_eq!(meta.origin.as_deref(), Some("heapsnapshot"));
+    assert_eq!(meta.traceback_limit, 2);
+    assert_eq!(meta.extra.get("allocationStacks"), Some(&serde_json::Value::Bool(true)));
+}
+
+#[test]
+fn without_allocation_stacks_nodes_go_to_their_type_and_constructor() {
+    let meta = r#"{"meta":{"node_fields":["name","extra_native_bytes","edge_count","self_size","type","id"],
+"node_types":["string","number","number","number",["native","object","string","closure"],"number"],
+"edge_fields":["to_node","type","name_or_index"],"edge_types":["node",["property","element"],"x"]},
+"node_count":5,"edge_count":1}"#;
+    let d = format!(
+        "{{\"snapshot\":{meta},\"nodes\":[0,5,1,10,1,1, 1,0,0,20,0,3, 2,0,0,24,2,5, 3,0,0,24,2,7, 4,0,0,40,3,9],\
+         \"edges\":[6,0,2],\"strings\":[\"Foo\",\"b\",\"c\",\"hello\",\"\"]}}"
+    );
+    let (rows, meta) = imported(&d);
+    let one = |f: &str, size| (vec![f.to_string()], 1, size);
+    assert_eq!(
+        rows,
+        vec![
+            one("<heap object>:0:0:Foo", 10),
+            one("<heap native>:0:0:b", 20),
+            one("<heap string>:0:0:-", 24),
+            one("<heap string>:0:0:-", 24),
+            one("<heap closure>:0:0:", 40),
+        ]
+    );
+    assert_eq!(meta.traceback_limit, 1);
+    assert_eq!(
+        meta.extra.get("allocationStacks"),
+        Some(&serde_json::Value::Bool(false))
+    );
+}
+
+#[test]
+fn import_errors_match_the_parser() {
+    let d = doc();
+    for cut in [0, 10, d.len() / 2, d.trim_end().len() - 1] {
+        let e = import_bytes(&d.as_bytes()[..cut], Limits::default()).err().unwrap();
+        assert_eq!(e, parse(&d[..cut]).err().unwrap());
+    }
+    let bad = d.replace("[9,1,1,0,2,0", "[9,1,1,0,2,77");
+    assert!(import_bytes(bad.as_bytes(), Limits::default())
+        .err()
+        .unwrap()
+        .message
+        .contains("trace_node_id 77"));
+}
+
+#[test]
+fn allocation_totals_become_weighted_traces_that_add_up() {
+    // Node 2 allocated 3 objects of 100 bytes in all, node 3 one of 88: collected ones included.
+    let d = doc().replace(TREE, "[1,0,0,0,[2,1,3,100,[3,2,1,88,[]]]]");
+    let h = parse(&d).unwrap();
+    let snap = h.allocations_to_snapshot(7, 10);
+    let (sizes, weights) = (snap.sizes(), snap.weights().unwrap());
+    let bytes: f64 = sizes.iter().zip(weights).map(|(&s, &w)| s as f64 * w).sum();
+    let count: f64 = weights.iter().sum();
+    assert_eq!((bytes, count), (188.0, 4.0));
+    // 100 bytes in 3 allocations: one of 34 and two of 33.
+    let mut pairs: Vec<(u64, f64)> = sizes.iter().copied().zip(weights.iter().copied()).collect();
+    pairs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(pairs, vec![(33, 2.0), (34, 1.0), (88, 1.0)]);
+
+    // Without count and size fields there are no totals; a negative total is an error.
+    let plain = doc()
+        .replace(
+            r#""trace_node_fields":["id","function_info_index","count","size","children"]"#,
+            r#""trace_node_fields":["id","function_info_index","children"]"#,
+        )
+        .replace(TREE, "[1,0,[2,1,[3,2,[]]]]");
+    assert_eq!(parse(&plain).unwrap().allocations_to_snapshot(0, 10).len(), 0);
+    let e = parse(&doc().replace(TREE, "[1,0,0,0,[2,1,-3,100,[]]]")).unwrap_err();
+    assert!(e.message.contains("negative allocation total -3"), "{}", e.message);
+}

@@ -18,6 +18,11 @@ pub(crate) struct TraceTree {
     pub parent: Vec<u32>,
     /// Index into `trace_function_infos`.
     pub func: Vec<u32>,
+    /// Allocations V8 counted at the node since tracking began, collected
+    /// ones included (0 when the snapshot has no `count` field).
+    pub count: Vec<u64>,
+    /// Bytes of those allocations (0 when the snapshot has no `size` field).
+    pub size: Vec<u64>,
 }
 
 impl TraceTree {
@@ -90,6 +95,8 @@ impl TreeParser {
             self.tree.id.push(0);
             self.tree.parent.push(level.parent);
             self.tree.func.push(NONE);
+            self.tree.count.push(0);
+            self.tree.size.push(0);
             level.node = index as u32;
         }
         let children = level.field == self.layout.children;
@@ -114,7 +121,15 @@ impl TreeParser {
             return Err(err_at(at, "trace_tree: value outside any list"));
         };
         let (field, node) = (level.field, level.node as usize);
-        if field == self.layout.id || field == self.layout.func {
+        if Some(field) == self.layout.count || Some(field) == self.layout.size {
+            let v = u64::try_from(value)
+                .map_err(|_| err_at(at, format!("trace_tree: a negative allocation total {value}")))?;
+            if Some(field) == self.layout.count {
+                self.tree.count[node] = v;
+            } else {
+                self.tree.size[node] = v;
+            }
+        } else if field == self.layout.id || field == self.layout.func {
             let v = u32::try_from(value)
                 .ok()
                 .filter(|&v| v != NONE)
