@@ -13,9 +13,9 @@ import type { KeyType, Snapshot } from './snapshot'
  * same samples.
  */
 const COUNT_BOUND =
-  'measured at the default interval over every 8-aligned size from 16 B to 4 KiB, one site each, in two runs: ' +
-  "V8's own count for at least 500 of 511 sizes at 10 samples a size (worst 2.1x), 509 at 30, all 511 at 100; " +
-  'with 3 samples, about 3 in 4 (worst 100x)'
+  'measured at the default interval over every 8-aligned size from 16 B to 4 KiB, one site each, in several runs: ' +
+  "V8's own count for 499 to 502 of 511 sizes at 10 samples a size (the rest guessed, worst 12.5x), 508 to 510 at 30, " +
+  'all 511 at 100; with 3 samples, about 3 in 4 (worst 100x)'
 
 /** Whole percent of `part` in `total`. */
 function percent(part: number, total: number): string {
