@@ -66,7 +66,16 @@ export interface CaptureQuality {
    * about 100x at the default interval); `foreign` bytes were sampled at
    * another interval (each sample counts once). Byte totals do not depend on it.
    */
-  sizeBasis?: { solved: number; borrowed: number; guessed: number; foreign: number }
+  sizeBasis?: {
+    /** Bytes whose object size V8's per-site totals settled. */
+    solved: number
+    /** Bytes whose object size was solved at another site with the same sample size. */
+    borrowed: number
+    /** Bytes whose object size is the smallest that fits (counts can read high). */
+    guessed: number
+    /** Bytes sampled at another interval (each sample counts once). */
+    foreign: number
+  }
   /**
    * Exact mode: live objects that V8's allocation tracker no longer maps to
    * their allocation site, although an earlier sync saw them there (they
