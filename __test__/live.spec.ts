@@ -59,3 +59,26 @@ test.serial('start/stop/clearTraces/resetPeak follow CPython', (t) => {
   t.deepEqual(tm.getTracedMemory(), [0, 0])
   keep.length = 0
 })
+
+test.serial('traced totals never wrap: track() past 2^53-1 bytes is refused with a clear error', (t) => {
+  tm.start(1)
+  try {
+    const max = Number.MAX_SAFE_INTEGER
+    // One huge block, leaving 1 TiB of room for the sampled JavaScript heap.
+    const big = 2 ** 53 - 2 ** 40
+    t.true(tm.track(2 ** 31, 0, big, [['native.c', 1]]))
+    // Before, 2,049 blocks of 2^53-1 bytes wrapped the u64 total past 2^64 and read back small.
+    for (let i = 1; i < 2049; i++) {
+      const e = t.throws(() => tm.track(2 ** 31, i, max, [['native.c', 1]]), { instanceOf: RangeError })
+      t.regex(e!.message, /^tracing 9007199254740991 more bytes would bring the traced total from \d+ past 2\^53-1 bytes$/)
+    }
+    const [current, peak] = tm.getTracedMemory()
+    t.true(current >= big && current < big + 2 ** 40, `current ${current}`)
+    t.true(peak >= current && peak <= max, `peak ${peak}`)
+    t.is(tm.takeSnapshot().filterTraces([new tm.DomainFilter(true, 2 ** 31)]).traces.length, 1, 'refused blocks left no trace')
+    t.true(tm.untrack(2 ** 31, 0))
+    t.true(tm.track(2 ** 31, 1, max - 2 ** 40, [['native.c', 2]]), 'room again once the block is gone')
+  } finally {
+    tm.stop()
+  }
+})

@@ -107,7 +107,16 @@ test('fromColumns validates ids, sizes and weights with clear errors', (t) => {
   })
   t.throws(() => Snapshot.fromColumns(columns(Float64Array.from([1, 0, 1])), 1), {
     instanceOf: RangeError,
-    message: /trace 1: weight must be a finite number > 0/,
+    message: 'trace 1: weight must be a finite number in (0, 2^53], got 0',
+  })
+  // Weights that would print "size=inf TiB" are refused, as are traces standing for 2^53 bytes or more.
+  t.throws(() => Snapshot.fromColumns(columns(Float64Array.from([1, 1e300, 1])), 1), {
+    instanceOf: RangeError,
+    message: /^trace 1: weight must be a finite number in \(0, 2\^53\], got 1e\+?300$/,
+  })
+  t.throws(() => Snapshot.fromColumns(columns(Float64Array.from([1, 1, 2 ** 50])), 1), {
+    instanceOf: RangeError,
+    message: /^trace 2: size 1000 x weight 1125899906842624 stands for more than 2\^53-1 bytes$/,
   })
   t.throws(() => Snapshot.fromColumns({ ...columns(), frames: Uint32Array.from([5, 1, 0, NONE]) }, 1), {
     instanceOf: RangeError,

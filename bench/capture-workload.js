@@ -1,9 +1,18 @@
 // One measured run of a capture-bench workload, in a fresh process:
 //   node capture-workload.js <workload> <mode>
-// mode: none | exact | <sampling interval in bytes>. Prints JSON: the
-// workload's wall time, and (when traced) the live bytes per site at the end.
+// mode: none | exact | <sampling interval in bytes> (tracemalloc), or a peer
+// at an interval: pprof:<bytes> (@datadog/pprof's heap profiler) or
+// heapprof:<bytes> (the parent runs this under `node --heap-prof` and reads
+// the profile written at exit). Prints JSON: the workload's wall time, the
+// live bytes per site at the end (`file:line:column` of the allocating
+// function, as tracemalloc's 'lineno' key prints it), and the time of one
+// read of the live allocations (tracemalloc's takeSnapshot(), pprof's
+// profile() alone and after a full GC).
 'use strict'
 const tm = require('tracemalloc')
+const { join } = require('node:path')
+const { runInNewContext } = require('node:vm')
+const v8 = require('node:v8')
 
 const keep = []
 
@@ -58,15 +67,68 @@ function app() {
 const workloads = { churn, bigValues, app }
 const [name, mode] = process.argv.slice(2)
 const work = workloads[name]
-if (!work || !mode) throw new Error('usage: capture-workload.js <churn|bigValues|app> <none|exact|interval>')
-if (mode !== 'none') tm.start(1, mode === 'exact' ? { mode: 'exact' } : { samplingInterval: Number(mode) })
+if (!work || !mode) throw new Error('usage: capture-workload.js <churn|bigValues|app> <none|exact|interval|pprof:interval|heapprof:interval>')
+const [peer, peerInterval] = mode.includes(':') ? mode.split(':') : [null, null]
+let pprof = null
+if (peer === 'pprof') {
+  pprof = require(join(__dirname, 'peers', 'node_modules', '@datadog', 'pprof'))
+  pprof.heap.start(Number(peerInterval), 128)
+} else if (peer === null && mode !== 'none') {
+  tm.start(1, mode === 'exact' ? { mode: 'exact' } : { samplingInterval: Number(mode) })
+}
+// Held from the global object, so that the objects, and this script (V8
+// names a sample's file and line only while its script lives), are still
+// alive when --heap-prof writes its profile at exit.
+globalThis.keptUntilExit = { keep, workloads }
 const t0 = process.hrtime.bigint()
 work()
 const ms = Number(process.hrtime.bigint() - t0) / 1e6
+const since = (t) => Number(process.hrtime.bigint() - t) / 1e6
+
+/** Live bytes per allocating function, from pprof's V8 allocation tree. */
+function pprofSites(root) {
+  const sites = new Map()
+  const walk = (n) => {
+    let bytes = 0
+    for (const a of n.allocations) bytes += a.sizeBytes * a.count
+    if (bytes > 0) {
+      const file = n.scriptName.startsWith('file://') ? require('node:url').fileURLToPath(n.scriptName) : n.scriptName || '<unknown>'
+      // As tracemalloc prints a frame: without a line, the function name stands in.
+      const key = n.lineNumber > 0 ? `${file}:${n.lineNumber}:${n.columnNumber}` : `${file}:${n.name || '(anonymous)'}`
+      sites.set(key, (sites.get(key) ?? 0) + bytes)
+    }
+    n.children.forEach(walk)
+  }
+  walk(root)
+  return [...sites].sort((a, b) => b[1] - a[1])
+}
+
 let sites = null
-if (mode !== 'none') {
+let read = null
+if (pprof) {
+  let t = process.hrtime.bigint()
+  pprof.heap.profile()
+  const alone = since(t)
+  v8.setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc')
+  t = process.hrtime.bigint()
+  gc()
+  pprof.heap.profile()
+  read = { ms: alone, withGcMs: since(t) }
+  sites = pprofSites(pprof.heap.v8Profile())
+  pprof.heap.stop()
+} else if (peer === null && mode !== 'none') {
+  let t = process.hrtime.bigint()
   const snap = tm.takeSnapshot()
+  read = { ms: since(t) }
   sites = snap.statistics('lineno').map((s) => [String(s.traceback), s.size])
   tm.stop()
+  // What one full GC of the same heap costs: V8 runs one on every read of
+  // a sampling profile through the inspector.
+  v8.setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc')
+  t = process.hrtime.bigint()
+  gc()
+  read.gcMs = since(t)
 }
-console.log(JSON.stringify({ ms, sites }))
+console.log(JSON.stringify({ ms, sites, read }))

@@ -7,6 +7,7 @@
  * @module
  */
 export {
+  exactTrackers,
   exportSnapshot,
   exportSnapshotAsync,
   HeapSnapshotReader,
@@ -23,6 +24,7 @@ export {
   snapshotLoad,
   snapshotLoadAsync,
   snapshotToBuffer,
+  SampleSizer,
   storeClear,
   storeClearDomain,
   storeEpoch,

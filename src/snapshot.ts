@@ -59,6 +59,41 @@ export interface CaptureInfo {
   time: number | null
   /** The file format the traces were first read from (`'heapprofile'`, `'heapsnapshot'`); `null` for a live capture. */
   origin: string | null
+  /** What the capture measured about its own accuracy, when known. */
+  quality?: CaptureQuality | null
+}
+
+/** What a live capture measured about its own accuracy, at the snapshot's sync. */
+export interface CaptureQuality {
+  /**
+   * Sampled mode: bytes of the calling thread's traced heap by how the
+   * object size behind them was found. V8 reports each sample's size
+   * multiplied by its count, so a small object's size, and thus its count,
+   * is ambiguous. `solved` bytes have their size settled by V8's per-site
+   * totals (counts carry sampling error only); `borrowed` bytes take the
+   * size solved at another site with the same sample size; `guessed` bytes
+   * take the smallest size that fits, so their counts can read high (up to
+   * about 100x at the default interval); `foreign` bytes were sampled at
+   * another interval (each sample counts once). Byte totals do not depend on it.
+   */
+  sizeBasis?: {
+    /** Bytes whose object size V8's per-site totals settled. */
+    solved: number
+    /** Bytes whose object size was solved at another site with the same sample size. */
+    borrowed: number
+    /** Bytes whose object size is the smallest that fits (counts can read high). */
+    guessed: number
+    /** Bytes sampled at another interval (each sample counts once). */
+    foreign: number
+  }
+  /**
+   * Exact mode: live objects that V8's allocation tracker no longer maps to
+   * their allocation site, although an earlier sync saw them there (they
+   * keep that site). V8 loses an object's site when a compacting GC moves
+   * it after a heap snapshot gave it an id; tracemalloc turns compaction
+   * off while tracking, so this stays 0 unless something else turned it on.
+   */
+  trackerLost?: number
 }
 
 /** Decoded tables, shared by the snapshots that share engine tables. */

@@ -245,6 +245,7 @@ export function takeSnapshot(): Snapshot {
     pid: process.pid,
     time: Date.now(),
     origin: null,
+    quality: t.capture.quality(),
   }
   return Snapshot.wrap(storeSnapshot(), t.nframe, undefined, info)
 }

@@ -1,16 +1,21 @@
 /**
  * Applies a V8 sampling heap profile to the process-wide trace store: each
  * live sample becomes a trace keyed by its ordinal, with the object's size,
- * its weight (V8's scale), and the allocating stack. Used both by the sync
- * worker and, as a fallback, on the thread being traced.
+ * its weight (the objects it stands for), and the allocating stack. Used
+ * both by the sync worker and, as a fallback, on the thread being traced.
+ *
+ * Sizes and weights come from the engine's `SampleSizer`: each node's bytes
+ * add up to V8's per-node `selfSize` (unbiased at every object size, as
+ * `node --heap-prof` reads), and object sizes are solved from those totals
+ * where they can be (see `crates/tracemalloc-core/src/sampling.rs` and
+ * docs/capture-accuracy.md).
  * @module
  */
-import { storeEpoch, storeIntern, storeSyncDomain } from '../native'
+import { SampleSizer, storeEpoch, storeIntern, storeSyncDomain } from '../native'
 
 import { TableBuilder } from '../columns'
 import { frameOfCallFrame, type CallFrame } from './callframe'
 import { isNodeInternal, isOwn } from './own'
-import { unscale } from './unscale'
 
 /** A node of the protocol's sampling profile tree. */
 export interface ProfileNode {
@@ -26,11 +31,30 @@ export interface SamplingProfile {
   samples: { size: number; nodeId: number; ordinal: number }[]
 }
 
+/** Bytes of the synced samples by how their object size was found (see `SizedSamples.bytesByBasis`). */
+export interface SizeBasis {
+  solved: number
+  borrowed: number
+  guessed: number
+  foreign: number
+}
+
 /** What one sync did. */
 export interface SyncResult {
   samples: number
   added: number
   removed: number
+  /** Sampled mode: how the object sizes of the synced bytes were found. */
+  sizes?: SizeBasis
+}
+
+/**
+ * V8 object sizes are multiples of the tagged size, and at least two of
+ * them (a map and one field): 8 and 16 bytes, or 4 and 8 with pointer compression.
+ */
+function objectLayout(): { align: number; minSize: number } {
+  const compressed = Boolean((process.config.variables as Record<string, unknown>).v8_enable_pointer_compression)
+  return compressed ? { align: 4, minSize: 8 } : { align: 8, minSize: 16 }
 }
 
 /** Highest totalNframe, as in CPython. */
@@ -43,20 +67,22 @@ const OWN = -1
 export class ProfileSync {
   readonly #domain: number
   readonly #nframe: number
-  readonly #interval: number
   readonly #tracebackOfNode = new Map<number, number>()
+  readonly #sizer: SampleSizer
   /** The store's table epoch that the cached traceback ids belong to. */
   #epoch = -1
 
   constructor(domain: number, nframe: number, interval: number) {
     this.#domain = domain
     this.#nframe = nframe
-    this.#interval = interval
+    const { align, minSize } = objectLayout()
+    this.#sizer = new SampleSizer(interval, align, minSize)
   }
 
-  /** Forgets cached tracebacks (after the profiler restarts, node ids start over). */
+  /** Forgets cached tracebacks and sizes (after the profiler restarts, node ids start over). */
   reset(): void {
     this.#tracebackOfNode.clear()
+    this.#sizer.reset()
   }
 
   /**
@@ -77,35 +103,11 @@ export class ProfileSync {
   }
 
   #applyIn(epoch: number, profile: SamplingProfile): SyncResult | null {
-    this.#internMissing(profile.head, profile.samples)
-    const samples = profile.samples.filter((s) => this.#tracebackOfNode.get(s.nodeId) !== OWN)
-    const n = samples.length
-    const address = new Float64Array(n)
-    const size = new Float64Array(n)
-    const traceback = new Uint32Array(n)
-    const weight = new Float64Array(n)
-    for (let i = 0; i < n; i++) {
-      const s = samples[i]!
-      const [objectSize, count] = unscale(s.size, this.#interval)
-      address[i] = s.ordinal
-      size[i] = objectSize
-      weight[i] = count
-      traceback[i] = this.#tracebackOfNode.get(s.nodeId)!
-    }
-    const r = storeSyncDomain(this.#domain, address, size, traceback, weight, epoch)
-    return r === null ? null : { samples: n, added: r[0]!, removed: r[1]! }
-  }
-
-  /** Interns the stacks of sampled nodes not seen before, in one batch. */
-  #internMissing(head: ProfileNode, samples: SamplingProfile['samples']): void {
-    const wanted = new Set<number>()
-    for (const s of samples) if (!this.#tracebackOfNode.has(s.nodeId)) wanted.add(s.nodeId)
-    if (wanted.size === 0) return
-    // Walk the tree without recursion, remembering each node's parent.
+    // Walk the tree without recursion, remembering each node's parent and selfSize.
     const parent = new Map<number, ProfileNode | null>()
     const byId = new Map<number, ProfileNode>()
-    const stack: ProfileNode[] = [head]
-    parent.set(head.id, null)
+    const stack: ProfileNode[] = [profile.head]
+    parent.set(profile.head.id, null)
     while (stack.length > 0) {
       const node = stack.pop()!
       byId.set(node.id, node)
@@ -114,6 +116,50 @@ export class ProfileSync {
         stack.push(child)
       }
     }
+    this.#internMissing(profile.head, profile.samples, byId, parent)
+    // Samples of our own code are left out, and so are the rare samples of a
+    // node that V8 added while it was building the tree.
+    const samples = profile.samples.filter((s) => {
+      const tb = this.#tracebackOfNode.get(s.nodeId)
+      return tb !== undefined && tb !== OWN
+    })
+    const nodeIds = new Uint32Array(byId.size)
+    const nodeSelf = new Float64Array(byId.size)
+    let k = 0
+    for (const node of byId.values()) {
+      nodeIds[k] = node.id
+      nodeSelf[k++] = node.selfSize
+    }
+    const n = samples.length
+    const address = new Float64Array(n)
+    const reported = new Float64Array(n)
+    const sampleNode = new Uint32Array(n)
+    const traceback = new Uint32Array(n)
+    for (let i = 0; i < n; i++) {
+      const s = samples[i]!
+      address[i] = s.ordinal
+      reported[i] = s.size
+      sampleNode[i] = s.nodeId
+      traceback[i] = this.#tracebackOfNode.get(s.nodeId)!
+    }
+    const sized = this.#sizer.estimate(nodeIds, nodeSelf, sampleNode, reported, address)
+    const r = storeSyncDomain(this.#domain, address, sized.size, traceback, sized.weight, epoch)
+    if (r === null) return null
+    const [added, removed] = r
+    const [solved, borrowed, guessed, foreign] = sized.bytesByBasis
+    return { samples: n, added: added!, removed: removed!, sizes: { solved: solved!, borrowed: borrowed!, guessed: guessed!, foreign: foreign! } }
+  }
+
+  /** Interns the stacks of sampled nodes not seen before, in one batch. */
+  #internMissing(
+    head: ProfileNode,
+    samples: SamplingProfile['samples'],
+    byId: Map<number, ProfileNode>,
+    parent: Map<number, ProfileNode | null>,
+  ): void {
+    const wanted = new Set<number>()
+    for (const s of samples) if (!this.#tracebackOfNode.has(s.nodeId) && byId.has(s.nodeId)) wanted.add(s.nodeId)
+    if (wanted.size === 0) return
     const b = new TableBuilder()
     const ids: number[] = []
     const order: number[] = []

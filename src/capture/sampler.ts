@@ -15,8 +15,10 @@ import { Session } from 'node:inspector'
 import { extname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 
-import { ProfileSync, type SamplingProfile, type SyncResult } from './profile-sync'
+import type { CaptureQuality } from '../snapshot'
+import { ProfileSync, type SamplingProfile, type SizeBasis, type SyncResult } from './profile-sync'
 import { postSync } from './session'
+import { FLAGS_BYTES, SyncFlags } from './sync-flags'
 import type { SyncRequest, SyncWorkerData } from './sync-worker'
 
 /** How long the traced thread waits for the sync worker before syncing itself. */
@@ -76,7 +78,9 @@ export class Sampler {
   readonly #local: ProfileSync
   #worker: Worker | undefined
   #workerReady = false
-  #flags: Int32Array | undefined
+  #flags: SyncFlags | undefined
+  /** How the object sizes of the last sync's bytes were found. */
+  lastSizes: SizeBasis | undefined
   /** True while the running sampler is the one this session started. */
   #owned = false
   /**
@@ -127,7 +131,7 @@ export class Sampler {
   }
 
   #spawnWorker(): void {
-    const flags = new SharedArrayBuffer(16)
+    const flags = new SharedArrayBuffer(FLAGS_BYTES)
     const data: SyncWorkerData = { flags, nframe: this.#opts.nframe, interval: this.#opts.interval, domain: this.#opts.domain }
     const file = join(__dirname, `sync-worker${extname(__filename)}`)
     try {
@@ -146,7 +150,7 @@ export class Sampler {
       // helper must never keep the traced process alive.
       w.unref()
       this.#worker = w
-      this.#flags = new Int32Array(flags)
+      this.#flags = new SyncFlags(flags)
     } catch {
       this.#dropWorker(false)
     }
@@ -159,7 +163,7 @@ export class Sampler {
    */
   #dropWorker(closeSession = true): void {
     const w = this.#worker
-    const flags = this.#flags
+    const flags = this.#flags?.state
     if (closeSession && w && this.#workerReady && flags) {
       Atomics.store(flags, 0, 0)
       w.postMessage({ type: 'close' } satisfies SyncRequest)
@@ -175,15 +179,19 @@ export class Sampler {
    * {@link LOST_SAMPLER_MESSAGE} when another client stopped the sampler.
    */
   sync(): SyncResult {
+    const r = this.#sync()
+    this.lastSizes = r.sizes
+    return r
+  }
+
+  #sync(): SyncResult {
     if (!this.#owned) throw new Error(LOST_SAMPLER_MESSAGE)
     if (this.#worker && this.#workerReady && this.#flags) {
-      const flags = this.#flags
+      const flags = this.#flags.state
       Atomics.store(flags, 0, 0)
       this.#worker.postMessage({ type: 'sync' } satisfies SyncRequest)
       const waited = Atomics.wait(flags, 0, 0, WORKER_TIMEOUT_MS)
-      if (waited !== 'timed-out' && Atomics.load(flags, 0) === 1) {
-        return { samples: flags[1]!, added: flags[2]!, removed: flags[3]! }
-      }
+      if (waited !== 'timed-out' && Atomics.load(flags, 0) === 1) return this.#flags.read()
       // A worker that failed or stalled is not trusted again.
       this.#dropWorker()
     }
@@ -196,6 +204,11 @@ export class Sampler {
       throw new Error(LOST_SAMPLER_MESSAGE)
     }
     return this.#local.apply(profile)
+  }
+
+  /** What the last sync measured about its accuracy. */
+  quality(): CaptureQuality {
+    return this.lastSizes ? { sizeBasis: { ...this.lastSizes } } : {}
   }
 
   /**
@@ -225,6 +238,7 @@ export class Sampler {
     }
     this.#startSampling()
     this.#local.reset()
+    this.lastSizes = undefined
     this.#worker?.postMessage({ type: 'reset' } satisfies SyncRequest)
   }
 

@@ -10,10 +10,11 @@ import { Session } from 'node:inspector'
 import { parentPort, workerData } from 'node:worker_threads'
 
 import { ProfileSync, type SamplingProfile } from './profile-sync'
+import { SyncFlags } from './sync-flags'
 
 /** Data the sampler hands to the worker. */
 export interface SyncWorkerData {
-  /** Int32Array over: [0] state (0 idle/busy, 1 done, 2 failed, 3 closed), [1] samples, [2] added, [3] removed. */
+  /** Where the worker reports each sync (see `sync-flags.ts`). */
   flags: SharedArrayBuffer
   nframe: number
   interval: number
@@ -27,7 +28,8 @@ export interface SyncWorkerData {
 export type SyncRequest = { type: 'sync' } | { type: 'reset' } | { type: 'close' }
 
 const data = workerData as SyncWorkerData
-const flags = new Int32Array(data.flags)
+const shared = new SyncFlags(data.flags)
+const flags = shared.state
 const sync = new ProfileSync(data.domain, data.nframe, data.interval)
 const session = new Session()
 session.connectToMainThread()
@@ -59,9 +61,7 @@ parentPort!.on('message', (msg: SyncRequest) => {
     }
     try {
       const r = sync.apply((res as unknown as { profile: SamplingProfile }).profile)
-      Atomics.store(flags, 1, r.samples)
-      Atomics.store(flags, 2, r.added)
-      Atomics.store(flags, 3, r.removed)
+      shared.write(r)
       finish(1)
     } catch {
       finish(2)

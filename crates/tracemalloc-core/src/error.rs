@@ -53,3 +53,44 @@ impl std::error::Error for Error {}
 
 /// Result alias of the engine.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// `v` as JavaScript's `String(v)` prints it in the common cases (integers
+/// below 1e21 in full, others in shortest form, large and tiny ones with an
+/// exponent such as `1e+300`), for messages that name a JavaScript number.
+pub fn js_number(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let a = v.abs();
+    if a == 0.0 || (1e-7..1e21).contains(&a) {
+        return format!("{v}");
+    }
+    let e = format!("{v:e}");
+    match e.split_once('e') {
+        Some((m, x)) if !x.starts_with('-') => format!("{m}e+{x}"),
+        _ => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::js_number;
+
+    #[test]
+    fn numbers_print_as_javascript_does() {
+        for (v, s) in [
+            (0.0, "0"),
+            (1.5, "1.5"),
+            (1e300, "1e+300"),
+            (1.25e-9, "1.25e-9"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NAN, "NaN"),
+            (1125899906842624.0, "1125899906842624"),
+        ] {
+            assert_eq!(js_number(v), s);
+        }
+    }
+}

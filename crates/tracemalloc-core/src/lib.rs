@@ -2,6 +2,7 @@
 //!
 //! * [`tables`]: interned strings, frames, frame sequences and tracebacks;
 //! * [`store`]: the concurrent trace store with current and peak totals;
+//! * [`sampling`]: object sizes, counts and bytes from V8's sampling profiles;
 //! * [`snapshot`]: immutable columnar snapshots;
 //! * [`stats`]: `statistics` and `compare_to` with CPython's grouping and order;
 //! * [`filter`] and [`fnmatch`]: `filter_traces` with CPython's matching rules.
@@ -10,6 +11,7 @@ pub mod error;
 pub mod filter;
 pub mod fnmatch;
 pub mod keys;
+pub mod sampling;
 pub mod snapshot;
 pub mod stats;
 pub mod store;

@@ -47,6 +47,27 @@ pub struct Columns<'a> {
     pub weight: Option<&'a [f64]>,
 }
 
+/// Checks sampling weights: each a finite number in (0, 2^53], standing for
+/// fewer than 2^53 bytes (`size x weight`), so that sums stay finite and
+/// exact enough to print.
+fn check_weights(size: &[u64], weight: &[f64]) -> Result<()> {
+    for (i, (&s, &w)) in size.iter().zip(weight).enumerate() {
+        if !(w.is_finite() && w > 0.0 && w <= MAX_SIZE as f64) {
+            return Err(Error::range(format!(
+                "trace {i}: weight must be a finite number in (0, 2^53], got {}",
+                crate::error::js_number(w)
+            )));
+        }
+        if s as f64 * w > MAX_SIZE as f64 {
+            return Err(Error::range(format!(
+                "trace {i}: size {s} x weight {} stands for more than 2^53-1 bytes",
+                crate::error::js_number(w)
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn check_ids(what: &str, ids: &[u32], len: usize, allow_none: bool) -> Result<()> {
     if let Some((i, &id)) = ids
         .iter()
@@ -146,11 +167,7 @@ impl Snapshot {
         let weight = match c.weight {
             None => None,
             Some(w) => {
-                if let Some((i, v)) = w.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
-                    return Err(Error::range(format!(
-                        "trace {i}: weight must be a finite number > 0, got {v}"
-                    )));
-                }
+                check_weights(&size, w)?;
                 Some(w.to_vec())
             }
         };
@@ -184,11 +201,7 @@ impl Snapshot {
             return Err(Error::range(format!("trace {i}: size {s} is not below 2^53")));
         }
         if let Some(w) = &weight {
-            if let Some((i, v)) = w.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
-                return Err(Error::range(format!(
-                    "trace {i}: weight must be a finite number > 0, got {v}"
-                )));
-            }
+            check_weights(&size, w)?;
         }
         Ok(Self::from_parts(tables, domain, size, traceback, weight))
     }

@@ -120,11 +120,30 @@ impl HeapSnapshotReader {
         Ok(())
     }
 
-    /// Makes store domain `domain` hold exactly this heap's live objects
-    /// allocated while tracking ran and with a V8 id above `min_id` (0 for
-    /// all), keyed by their V8 ids, stacks cut to `nframe`, leaving out
-    /// objects whose most recent frame outside Node's own code is under one
-    /// of `skip_prefixes`. Returns `[added, removed]`.
+    /// Before feeding: asks the heap to report which objects of store
+    /// domain `domain` it holds without an allocation trace, so that
+    /// [`sync_store`](Self::sync_store) can tell lost sites from dead objects.
+    #[napi(catch_unwind)]
+    pub fn watch_domain(&mut self, env: Env, domain: u32) -> napi::Result<()> {
+        let p = self
+            .parser
+            .as_mut()
+            .ok_or_else(|| throw(&env, Error::range("the heap snapshot is already finished")))?;
+        p.watch(global().addresses(domain).into_iter().collect());
+        Ok(())
+    }
+
+    /// Makes store domain `domain` hold this heap's live objects allocated
+    /// while tracking ran and with a V8 id above `min_id` (0 for all), keyed
+    /// by their V8 ids, stacks cut to `nframe`, leaving out objects whose
+    /// most recent frame outside Node's own code is under one of
+    /// `skip_prefixes`. Objects traced before keep their traceback, even when
+    /// V8's tracker lost it since (see `TraceStore::sync_exact_domain`);
+    /// `seen_up_to` is the highest traced id of the heap that the last sync
+    /// read (V8 numbers objects in the order heap snapshots first see them;
+    /// native and synthetic nodes have ids of their own, so the highest id
+    /// of all is no bound).
+    /// Returns `[added, removed, lost, relabeled, stale]`.
     #[napi(catch_unwind)]
     pub fn sync_store(
         &self,
@@ -133,30 +152,68 @@ impl HeapSnapshotReader {
         nframe: u32,
         min_id: f64,
         skip_prefixes: Vec<String>,
+        seen_up_to: f64,
     ) -> napi::Result<Vec<u32>> {
         let heap = self.heap(&env)?;
         let (snap, ids) = select(heap, domain, nframe, min_id, &skip_prefixes);
-        let (added, removed) = global().replace_domain(domain, &snap, &ids);
-        Ok(vec![added as u32, removed as u32])
+        let r = check(
+            &env,
+            global().sync_exact_domain(domain, &snap, &ids, heap.watched_untraced(), seen_up_to as u64),
+        )?;
+        Ok([r.added, r.removed, r.lost, r.relabeled, r.stale]
+            .iter()
+            .map(|&v| v as u32)
+            .collect())
     }
 
-    /// The allocation stack of the object with V8 id `id`, if it was traced.
+    /// The allocation stack of the object with V8 id `id`, if it was traced:
+    /// the one store domain `domain` holds for it when given and traced
+    /// there (the site first seen), else this heap's.
     #[napi(catch_unwind)]
-    pub fn traceback_of(&self, env: Env, id: f64, nframe: u32) -> napi::Result<Option<ObjectTraceback>> {
+    pub fn traceback_of(
+        &self,
+        env: Env,
+        id: f64,
+        nframe: u32,
+        domain: Option<u32>,
+    ) -> napi::Result<Option<ObjectTraceback>> {
+        let text = |b: &[u8]| {
+            let mut units = Vec::new();
+            tracemalloc_core::wtf8::push_to_utf16(b, &mut units);
+            String::from_utf16_lossy(&units)
+        };
+        if let Some(e) = domain.and_then(|d| global().get(d, id as u64)) {
+            return Ok(Some(global().read_tables(|t| {
+                let rec = t.tracebacks()[e.traceback as usize];
+                let frames: Vec<_> = t
+                    .seq(rec.seq)
+                    .iter()
+                    .take(nframe as usize)
+                    .map(|&f| t.frames()[f as usize])
+                    .collect();
+                let name = |s: u32| {
+                    if s == tracemalloc_core::NONE {
+                        String::new()
+                    } else {
+                        text(t.str_bytes(s))
+                    }
+                };
+                ObjectTraceback {
+                    files: frames.iter().map(|f| name(f.file)).collect(),
+                    lines: frames.iter().map(|f| f.line).collect(),
+                    columns: frames.iter().map(|f| f.col).collect(),
+                    functions: frames.iter().map(|f| name(f.func)).collect(),
+                    total_nframe: rec.total_nframe,
+                }
+            })));
+        }
         let tb = self.heap(&env)?.traceback_of(id as u64, nframe);
-        Ok(tb.map(|tb| {
-            let text = |b: &[u8]| {
-                let mut units = Vec::new();
-                tracemalloc_core::wtf8::push_to_utf16(b, &mut units);
-                String::from_utf16_lossy(&units)
-            };
-            ObjectTraceback {
-                files: tb.frames.iter().map(|f| text(&f.file)).collect(),
-                lines: tb.frames.iter().map(|f| f.line).collect(),
-                columns: tb.frames.iter().map(|f| f.col).collect(),
-                functions: tb.frames.iter().map(|f| text(&f.func)).collect(),
-                total_nframe: tb.total_nframe,
-            }
+        Ok(tb.map(|tb| ObjectTraceback {
+            files: tb.frames.iter().map(|f| text(&f.file)).collect(),
+            lines: tb.frames.iter().map(|f| f.line).collect(),
+            columns: tb.frames.iter().map(|f| f.col).collect(),
+            functions: tb.frames.iter().map(|f| text(&f.func)).collect(),
+            total_nframe: tb.total_nframe,
         }))
     }
 
@@ -240,4 +297,18 @@ fn select(
         .collect();
     let kept_ids = keep.iter().map(|&i| ids[i]).collect();
     (snap.select(&keep), kept_ids)
+}
+
+/// Threads of this process tracking in exact mode.
+static EXACT_TRACKERS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Counts the threads tracking in exact mode, process-wide: `delta` is +1
+/// when one starts and -1 when one stops; returns the count after. Exact
+/// mode turns V8's heap compaction off while any thread tracks (V8 flags are
+/// process-wide) and back on when the last one stops.
+#[napi(catch_unwind)]
+pub fn exact_trackers(delta: i32) -> u32 {
+    use std::sync::atomic::Ordering;
+    let after = EXACT_TRACKERS.fetch_add(i64::from(delta), Ordering::AcqRel) + i64::from(delta);
+    after.clamp(0, i64::from(u32::MAX)) as u32
 }

@@ -10,6 +10,7 @@ pub mod files;
 pub mod heapsnapshot;
 pub mod import;
 mod private_tmp;
+pub mod sampling;
 mod snapshot;
 pub mod store;
 mod strings;

@@ -120,7 +120,8 @@ pub fn store_sync_domain(
 
 /// Traces one block (replacing any trace at the same address). Returns
 /// false, doing nothing, when the tables are no longer those of `epoch`
-/// (intern the traceback again).
+/// (intern the traceback again). Throws a `RangeError`, tracing nothing, when the traced total would pass
+/// 2^53-1 bytes.
 #[napi(catch_unwind)]
 pub fn store_track(
     env: Env,
@@ -134,9 +135,8 @@ pub fn store_track(
     if epoch == global().epoch() && global().read_tables(|t| t.tracebacks().len()) <= traceback as usize {
         return Err(crate::errors::throw(&env, Error::range("traceback id is not interned")));
     }
-    Ok(global()
-        .track_in(epoch, domain, address, size as u64, traceback)
-        .is_some())
+    let traced = check(&env, global().track_in(epoch, domain, address, size as u64, traceback))?;
+    Ok(traced.is_some())
 }
 
 /// Stops tracing one block; true when it was traced.

@@ -121,6 +121,8 @@ pub struct ParsedHeap {
     pub(crate) tree_parent: Vec<u32>,
     pub(crate) tree_func: Vec<u32>,
     pub(crate) tree_depth: Vec<u32>,
+    /// Watched ids present without an allocation trace.
+    pub(crate) watched_untraced: Vec<u64>,
     /// Per trace tree node: allocations and bytes since tracking began, collected ones included.
     pub(crate) tree_count: Vec<u64>,
     pub(crate) tree_size: Vec<u64>,
@@ -154,6 +156,12 @@ impl ParsedHeap {
     /// same order (the trace's address in exact mode).
     pub fn traced_ids(&self) -> &[u64] {
         &self.ids
+    }
+
+    /// The ids given to [`HeapSnapshotParser::watch`](super::HeapSnapshotParser::watch)
+    /// that are live objects without an allocation trace, in node order.
+    pub fn watched_untraced(&self) -> &[u64] {
+        &self.watched_untraced
     }
 
     /// Calls `each` with the function info index of each frame of trace

@@ -97,6 +97,9 @@ pub(crate) struct Builder {
     pub(crate) funcs: Vec<RawFunc>,
     /// The trace tree, once read.
     pub tree: TraceTree,
+    /// Ids whose presence without an allocation trace is reported (see
+    /// [`HeapSnapshotParser::watch`](super::HeapSnapshotParser::watch)).
+    pub watch: Option<FxHashSet<u64>>,
 }
 
 fn index_u32(v: i64) -> Option<u32> {
@@ -140,6 +143,7 @@ impl Builder {
             candidates: Vec::new(),
             funcs: Vec::new(),
             tree: TraceTree::default(),
+            watch: None,
         }
     }
 
@@ -430,9 +434,14 @@ impl Builder {
             tree_depth: Vec::new(),
             tree_count: Vec::new(),
             tree_size: Vec::new(),
+            watched_untraced: Vec::new(),
         };
         for (k, &t) in b.trace.iter().enumerate() {
             if t == 0 {
+                let id = b.id.get(k);
+                if b.watch.as_ref().is_some_and(|w| w.contains(&id)) {
+                    heap.watched_untraced.push(id);
+                }
                 continue;
             }
             let tn = r.trace_node(k, t)?;

@@ -1,6 +1,8 @@
 //! [`HeapSnapshotParser`]: the top-level object, its keys, and the hand-off
 //! of each value to the lexer of its section.
 
+use rustc_hash::FxHashSet;
+
 use super::heap::ParsedHeap;
 use super::ints::IntArray;
 use super::lexer::{err_at, format_err, is_ws, show, Step, StrLexer};
@@ -109,6 +111,7 @@ pub struct HeapSnapshotParser {
     builder: Option<Builder>,
     strings: Option<StringsParser>,
     failed: Option<Error>,
+    watch: Option<FxHashSet<u64>>,
 }
 
 impl HeapSnapshotParser {
@@ -131,7 +134,16 @@ impl HeapSnapshotParser {
             builder: None,
             strings: None,
             failed: None,
+            watch: None,
         }
+    }
+
+    /// Asks the parsed heap to report which of `ids` are live objects
+    /// without an allocation trace ([`ParsedHeap::watched_untraced`]): an
+    /// exact-mode sync watches the objects it traced before, to see which
+    /// ones V8's allocation tracker has lost since.
+    pub fn watch(&mut self, ids: FxHashSet<u64>) {
+        self.watch = Some(ids);
     }
 
     /// Bytes fed so far.
@@ -181,7 +193,10 @@ impl HeapSnapshotParser {
             }
         }
         match (self.builder, self.strings) {
-            (Some(b), Some(s)) => Ok((b, s)),
+            (Some(mut b), Some(s)) => {
+                b.watch = self.watch;
+                Ok((b, s))
+            }
             _ => Err(format_err("the snapshot is incomplete")),
         }
     }

@@ -447,6 +447,19 @@ fn errors_stick_and_name_the_offset() {
     assert_eq!(p.finish().err(), Some(e));
 }
 
+#[test]
+fn reports_watched_objects_without_a_trace() {
+    let mut p = HeapSnapshotParser::new(Limits::default());
+    p.watch([1u64, 3, 5, 42].into_iter().collect());
+    p.feed(doc().as_bytes()).unwrap();
+    let h = p.finish().unwrap();
+    // 3 has a trace, 42 is not in the heap.
+    assert_eq!(h.watched_untraced(), &[1, 5]);
+    assert!(
+        parse(&doc()).unwrap().watched_untraced().is_empty(),
+        "nothing watched, nothing kept"
+    );
+}
 /// Each trace of an import as (frames as text, total_nframe, size).
 fn imported(doc: &str) -> (Vec<(Vec<String>, u32, u64)>, crate::Meta) {
     let imp = import_bytes(doc.as_bytes(), Limits::default()).unwrap();
