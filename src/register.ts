@@ -57,7 +57,7 @@ function keepFramesResolved(): void {
  */
 function traceWorker(cfg: WorkerTraceConfig): void {
   try {
-    start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, offload: false })
+    start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, offload: false, rawFrames: Boolean(cfg.rawFrames) })
   } catch (e) {
     // Tracing must not keep the worker from running (for example when
     // `node --heap-prof` runs V8's sampler in every thread).
@@ -94,7 +94,7 @@ function main(): void {
   }
   const cfg = readEnvConfig()
   if (cfg.nframe === 0) return
-  start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, workers: cfg.workers })
+  start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, workers: cfg.workers, rawFrames: cfg.rawFrames })
   const report = process.env[REPORT_ENV]
   if (report) {
     const rc = JSON.parse(report) as ReportConfig

@@ -9,6 +9,7 @@ import { storeEpoch, storeIntern, storeSyncDomain } from '../native'
 
 import { TableBuilder } from '../columns'
 import { frameOfCallFrame, type CallFrame } from './callframe'
+import { BuiltinFolder, HELD, UNKNOWN_FILE } from './fold'
 import { isNodeInternal, isOwn } from './own'
 import { unscale } from './unscale'
 
@@ -44,14 +45,17 @@ export class ProfileSync {
   readonly #domain: number
   readonly #nframe: number
   readonly #interval: number
+  readonly #rawFrames: boolean
   readonly #tracebackOfNode = new Map<number, number>()
   /** The store's table epoch that the cached traceback ids belong to. */
   #epoch = -1
 
-  constructor(domain: number, nframe: number, interval: number) {
+  /** `rawFrames` keeps builtin frames as V8 reports them instead of folding them into their callers (see ./fold). */
+  constructor(domain: number, nframe: number, interval: number, rawFrames = false) {
     this.#domain = domain
     this.#nframe = nframe
     this.#interval = interval
+    this.#rawFrames = rawFrames
   }
 
   /** Forgets cached tracebacks (after the profiler restarts, node ids start over). */
@@ -123,14 +127,21 @@ export class ProfileSync {
       let depth = 0
       let own = false
       let decided = false
+      const folder = this.#rawFrames ? null : new BuiltinFolder()
       for (let node = byId.get(nodeId); node !== undefined && node !== head; node = parent.get(node.id) ?? undefined) {
         const [file, line, column, func] = frameOfCallFrame(node.callFrame)
         if (!decided && !isNodeInternal(file)) {
           decided = true
           own = isOwn(file)
         }
-        if (ids.length < this.#nframe) ids.push(b.frame(file, line, column, func))
         depth++
+        const name = folder === null ? func : folder.push(file, func)
+        if (name !== HELD && ids.length < this.#nframe) ids.push(b.frame(file, line, column, name))
+      }
+      if (folder !== null) {
+        const rest = folder.finish()
+        for (const name of rest.held) if (ids.length < this.#nframe) ids.push(b.frame(UNKNOWN_FILE, 0, 0, name))
+        depth = rest.depth
       }
       if (own) {
         this.#tracebackOfNode.set(nodeId, OWN)

@@ -67,6 +67,8 @@ export interface SamplerOptions {
   domain: number
   /** Parse profiles on a helper worker (default true). */
   offload: boolean
+  /** Keep builtin frames instead of folding them into their callers (default false). */
+  rawFrames?: boolean
 }
 
 /** Sampled capture of one thread's JS heap into one store domain. */
@@ -89,7 +91,7 @@ export class Sampler {
   /** Starts sampling; throws {@link OTHER_SAMPLER_MESSAGE} when another sampler runs. */
   constructor(opts: SamplerOptions) {
     this.#opts = opts
-    this.#local = new ProfileSync(opts.domain, opts.nframe, opts.interval)
+    this.#local = new ProfileSync(opts.domain, opts.nframe, opts.interval, opts.rawFrames)
     this.#session.connect()
     try {
       postSync(this.#session, 'HeapProfiler.enable')
@@ -128,7 +130,13 @@ export class Sampler {
 
   #spawnWorker(): void {
     const flags = new SharedArrayBuffer(16)
-    const data: SyncWorkerData = { flags, nframe: this.#opts.nframe, interval: this.#opts.interval, domain: this.#opts.domain }
+    const data: SyncWorkerData = {
+      flags,
+      nframe: this.#opts.nframe,
+      interval: this.#opts.interval,
+      domain: this.#opts.domain,
+      rawFrames: this.#opts.rawFrames ?? false,
+    }
     const file = join(__dirname, `sync-worker${extname(__filename)}`)
     try {
       const w = new Worker(file, {

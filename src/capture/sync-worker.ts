@@ -18,6 +18,8 @@ export interface SyncWorkerData {
   nframe: number
   interval: number
   domain: number
+  /** Keep builtin frames instead of folding them into their callers. */
+  rawFrames: boolean
 }
 
 /**
@@ -28,7 +30,7 @@ export type SyncRequest = { type: 'sync' } | { type: 'reset' } | { type: 'close'
 
 const data = workerData as SyncWorkerData
 const flags = new Int32Array(data.flags)
-const sync = new ProfileSync(data.domain, data.nframe, data.interval)
+const sync = new ProfileSync(data.domain, data.nframe, data.interval, data.rawFrames)
 const session = new Session()
 session.connectToMainThread()
 

@@ -4,10 +4,12 @@
 //! * [`store`]: the concurrent trace store with current and peak totals;
 //! * [`snapshot`]: immutable columnar snapshots;
 //! * [`stats`]: `statistics` and `compare_to` with CPython's grouping and order;
+//! * [`fold`]: builtin frames charged to their JavaScript caller;
 //! * [`filter`] and [`fnmatch`]: `filter_traces` with CPython's matching rules.
 
 pub mod error;
 pub mod filter;
+pub mod fold;
 pub mod fnmatch;
 pub mod keys;
 pub mod snapshot;

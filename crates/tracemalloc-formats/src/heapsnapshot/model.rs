@@ -430,6 +430,7 @@ impl Builder {
             tree_depth: Vec::new(),
             tree_count: Vec::new(),
             tree_size: Vec::new(),
+            raw_frames: false,
         };
         for (k, &t) in b.trace.iter().enumerate() {
             if t == 0 {
