@@ -1,10 +1,14 @@
 /**
  * Sites a user can act on: builtins charged to their JavaScript caller (both
- * modes). Live checks run in fresh processes.
+ * modes) and the `package` key type on real npm packages. Live checks run in fresh processes.
  */
 import test from 'ava'
 import { execFile } from 'node:child_process'
-import { resolve } from 'node:path'
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+import { Snapshot } from '../index'
 
 const root = resolve(__dirname, '..')
 const fixture = (name: string) => resolve(__dirname, 'fixtures/sites', name)
@@ -60,5 +64,60 @@ test('sampled and exact mode fold the same frames', async (t) => {
   const [s, e] = await Promise.all([builtins('sampled', false), builtins('exact', false)])
   const names = (r: BuiltinRun) => new Set(r.rows.filter(([, , , size]) => size / r.total > 0.05).map(([f, , fn]) => `${f} ${fn}`))
   t.deepEqual([...names(s)].sort(), [...names(e)].sort())
+})
+
+test('the package key rolls frames up by npm package, in statistics and compareTo', async (t) => {
+  // A project of its own, with real packages installed in its node_modules:
+  // acorn and a scoped one, @babel/parser.
+  const dir = mkdtempSync(join(tmpdir(), 'tracemalloc-packages-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  for (const pkg of ['acorn', '@babel/parser']) {
+    cpSync(join(root, 'node_modules', pkg), join(dir, 'node_modules', pkg), { recursive: true, dereference: true })
+  }
+  cpSync(fixture('packages-app.js'), join(dir, 'app.js'))
+  writeFileSync(join(dir, 'package.json'), '{"name": "app", "private": true}')
+  const r = JSON.parse(await node([join(dir, 'app.js'), root], dir)) as {
+    stats: [string, number, number][]
+    cumulative: [string, number][]
+    diff: [string, number, number][]
+    total: number
+  }
+  const size = (name: string) => r.stats.find(([n]) => n === name)?.[2] ?? 0
+  t.true(size('acorn') > 0.05 * r.total, JSON.stringify(r.stats))
+  t.true(size('@babel/parser') > 0.05 * r.total, JSON.stringify(r.stats))
+  t.true(size('(app)') > 0.2 * r.total, JSON.stringify(r.stats))
+  // Every row is a package, `node:`, `(app)` or `<unknown>`, at line 0, and the rows add up.
+  for (const [name, line] of r.stats) {
+    t.regex(name, /^(acorn|@babel\/parser|node:|\(app\)|<unknown>)$/)
+    t.is(line, 0)
+  }
+  t.true(Math.abs(r.stats.reduce((a, [, , s]) => a + s, 0) - r.total) <= 1e-6 * r.total)
+  // Cumulative: each package once per trace, so the app (at the bottom of every stack) holds everything.
+  t.true(Math.abs((r.cumulative.find(([n]) => n === '(app)')?.[1] ?? 0) - r.total) <= 0.01 * r.total, JSON.stringify(r.cumulative))
+  // compareTo by package: what was parsed after the first snapshot is new.
+  const acorn = r.diff.find(([n]) => n === 'acorn')
+  t.truthy(acorn)
+  t.true(acorn![2] > 0.9 * size('acorn'), JSON.stringify(r.diff))
+})
+
+test('the package key is checked like the others', (t) => {
+  const snap = new Snapshot(
+    [
+      [0, 100, [['/p/node_modules/@s/x/a.js', 1]], 1],
+      [0, 50, [['/p/node_modules/y/node_modules/z/b.js', 2]], 1],
+      [0, 7, [['node:fs', 3]], 1],
+      [0, 5, [['/p/main.js', 4]], 1],
+    ],
+    1,
+  )
+  t.deepEqual(
+    snap.statistics('package').map((s) => [s.traceback.at(0).filename, s.size]),
+    [
+      ['@s/x', 100],
+      ['z', 50],
+      ['node:', 7],
+      ['(app)', 5],
+    ],
+  )
 })
 

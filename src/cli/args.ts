@@ -17,7 +17,7 @@ Options:
   --exact           exact mode: V8's allocation tracker (much slower)
   --interval BYTES  mean bytes between samples in sampled mode
   --top N           rows in the report (default 10)
-  --key-type KEY    filename, lineno, traceback or function (default lineno)
+  --key-type KEY    filename, lineno, traceback, function or package (default lineno)
   -o FILE           write the snapshot to FILE (needs the snapshot file format)
 `
 
@@ -36,7 +36,7 @@ export interface RunArgs {
   args: string[]
 }
 
-const KEY_TYPES = ['filename', 'lineno', 'traceback', 'function']
+const KEY_TYPES = ['filename', 'lineno', 'traceback', 'function', 'package']
 
 function integer(flag: string, value: string | undefined, min: number, max: number): number {
   if (value === undefined) throw new UsageError(`${flag} needs a value`)

@@ -3,15 +3,17 @@
 //! * [`tables`]: interned strings, frames, frame sequences and tracebacks;
 //! * [`store`]: the concurrent trace store with current and peak totals;
 //! * [`snapshot`]: immutable columnar snapshots;
+//! * [`package`]: the npm package of a frame's file (the `package` key type);
 //! * [`stats`]: `statistics` and `compare_to` with CPython's grouping and order;
 //! * [`fold`]: builtin frames charged to their JavaScript caller;
 //! * [`filter`] and [`fnmatch`]: `filter_traces` with CPython's matching rules.
 
 pub mod error;
 pub mod filter;
-pub mod fold;
 pub mod fnmatch;
+pub mod fold;
 pub mod keys;
+pub mod package;
 pub mod snapshot;
 pub mod stats;
 pub mod store;
