@@ -1,6 +1,7 @@
 /**
  * Sites a user can act on: builtins charged to their JavaScript caller (both
- * modes) and the `package` key type on real npm packages. Live checks run in fresh processes.
+ * modes), the `package` key type on real npm packages, and long source lines
+ * cut by `Traceback.format()`. Live checks run in fresh processes.
  */
 import test from 'ava'
 import { execFile } from 'node:child_process'
@@ -8,7 +9,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-import { Snapshot } from '../index'
+import { Snapshot, Traceback } from '../index'
 
 const root = resolve(__dirname, '..')
 const fixture = (name: string) => resolve(__dirname, 'fixtures/sites', name)
@@ -121,3 +122,24 @@ test('the package key is checked like the others', (t) => {
   )
 })
 
+test('format() cuts long source lines around the frame column', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tracemalloc-minified-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'bundle.min.js')
+  const filler = Array.from({ length: 700 }, (_, i) => `var a${i}=${i};`).join('')
+  const line = `  ${filler}function hereItIs(){return[1,2,3]}${filler}`
+  writeFileSync(file, `// header\n${line}\n`)
+  const column = line.indexOf('function hereItIs') + 1
+  const out = new Traceback([[file, 2, column, 'hereItIs']]).format()
+  t.is(out.length, 2)
+  t.true(out[1]!.length <= 4 + 160, `line of ${out[1]!.length}`)
+  t.true(out[1]!.includes('function hereItIs()'), out[1])
+  t.true(out[1]!.startsWith('    ...') && out[1]!.endsWith('...'), out[1])
+  // Without a column, the start of the line; short lines are untouched.
+  const head = new Traceback([[file, 2]]).format()[1]!
+  t.true(head.startsWith('    var a0=0;') && head.endsWith('...') && head.length <= 164, head)
+  t.deepEqual(new Traceback([[file, 1]]).format(), [`  File "${file}", line 1`, '    // header'])
+  // Infinity prints whole lines, as CPython does.
+  t.is(new Traceback([[file, 2]]).format(null, false, { maxLineLength: Infinity })[1], `    ${line.trim()}`)
+  t.throws(() => new Traceback([[file, 2]]).format(null, false, { maxLineLength: 0 }), { instanceOf: RangeError })
+})
