@@ -7,15 +7,19 @@
  * keeps the builtin's: `renderPage (via join)`, `render (via map > join)`
  * (outermost first). Scriptless frames with no older scripted frame stay.
  * A test checks that both modes name the same frames.
+ *
+ * The inspector also reports frames of scripts collected since they
+ * allocated without a file; those are JavaScript, not builtins: only frames
+ * of script id 0 fold.
  * @module
  */
 
 /** The file name of a frame without a script. */
 export const UNKNOWN_FILE = '<unknown>'
 
-/** True when a frame's file says it has no script: a builtin or a VM state. */
-export function isScriptless(file: string): boolean {
-  return file === '' || file === UNKNOWN_FILE
+/** True when a profile call frame has no script: a builtin or a VM state (script id 0). */
+export function isBuiltinCallFrame(cf: { scriptId: string; url: string }): boolean {
+  return cf.scriptId === '0' && cf.url === ''
 }
 
 /** What {@link BuiltinFolder.push} returns for a frame without a script: it is held. */
@@ -27,12 +31,12 @@ export class BuiltinFolder {
   #depth = 0
 
   /**
-   * Takes the next (older) frame: {@link HELD} when it has no script (an
+   * Takes the next (older) frame: {@link HELD} when it is a builtin (an
    * older scripted frame will absorb it), otherwise the function name to
    * give the frame, `func (via builtins)` when it absorbed held builtins.
    */
-  push(file: string, func: string): string | typeof HELD {
-    if (isScriptless(file)) {
+  push(builtin: boolean, func: string): string | typeof HELD {
+    if (builtin) {
       this.#held.push(func)
       return HELD
     }

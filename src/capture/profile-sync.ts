@@ -9,7 +9,7 @@ import { storeEpoch, storeIntern, storeSyncDomain } from '../native'
 
 import { TableBuilder } from '../columns'
 import { frameOfCallFrame, type CallFrame } from './callframe'
-import { BuiltinFolder, HELD, UNKNOWN_FILE } from './fold'
+import { BuiltinFolder, HELD, isBuiltinCallFrame, UNKNOWN_FILE } from './fold'
 import { isNodeInternal, isOwn } from './own'
 import { unscale } from './unscale'
 
@@ -135,7 +135,7 @@ export class ProfileSync {
           own = isOwn(file)
         }
         depth++
-        const name = folder === null ? func : folder.push(file, func)
+        const name = folder === null ? func : folder.push(isBuiltinCallFrame(node.callFrame), func)
         if (name !== HELD && ids.length < this.#nframe) ids.push(b.frame(file, line, column, name))
       }
       if (folder !== null) {
