@@ -75,3 +75,13 @@ test('tracemalloc run reports what the API reports on the same workload', async 
   t.true(sum(viaRun, (k) => k.startsWith('<unknown>:')) < 0.02 * runTotal, show)
   t.true(Math.abs(runMade / sum(viaApi, made) - 1) < 0.25, show)
 })
+
+test('tracemalloc run keeps 128 frames by default, enough to reach the caller of a parser', async (t) => {
+  const out = await new Promise<string>((done, fail) => {
+    execFile(process.execPath, [cli, 'run', '--', fixture('limit-app.js'), root], { cwd: root }, (err, stdout, stderr) => {
+      if (err) fail(new Error(`${err.message}\n${stderr}`))
+      else done(stdout)
+    })
+  })
+  t.deepEqual(JSON.parse(out.trim().split('\n')[0]!), { tracing: true, limit: 128 })
+})

@@ -7,6 +7,7 @@ import { runStabilityBench } from './budget-stability'
 import { runCaptureBench } from './capture'
 import { runExportBench } from './export'
 import { runImportBench } from './import'
+import { runNframeBench } from './nframe'
 import { runSnapshotBench } from './snapshot'
 import { runStallBench } from './stall'
 
@@ -17,3 +18,4 @@ if (!only || only === 'import') runImportBench()
 if (!only || only === 'export') void runExportBench()
 if (!only || only === 'stability') runStabilityBench()
 if (!only || only === 'stall') runStallBench()
+if (!only || only === 'nframe') runNframeBench()
