@@ -5,7 +5,7 @@
  */
 import test from 'ava'
 import { execFile } from 'node:child_process'
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -142,4 +142,38 @@ test('format() cuts long source lines around the frame column', (t) => {
   // Infinity prints whole lines, as CPython does.
   t.is(new Traceback([[file, 2]]).format(null, false, { maxLineLength: Infinity })[1], `    ${line.trim()}`)
   t.throws(() => new Traceback([[file, 2]]).format(null, false, { maxLineLength: 0 }), { instanceOf: RangeError })
+})
+
+test('frames of compiled TypeScript name the .ts source when source maps are on', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tracemalloc-maps-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  cpSync(fixture('mapped-app.ts'), join(dir, 'src', 'app.ts'))
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+  const common = ['--module', 'commonjs', '--target', 'es2022', '--rootDir', join(dir, 'src'), join(dir, 'src', 'app.ts')]
+  await node([tsc, ...common, '--sourceMap', '--outDir', join(dir, 'external')])
+  await node([tsc, ...common, '--inlineSourceMap', '--outDir', join(dir, 'inline')])
+  // Where tsc put the function: its line, and the column of its parameter list, where V8 starts a function.
+  const lines = readFileSync(join(dir, 'src', 'app.ts'), 'utf8').split('\n')
+  const line = lines.findIndex((l) => l.includes('function makeRows(')) + 1
+  const column = lines[line - 1]!.indexOf('(') + 1
+  const ts = join(dir, 'src', 'app.ts')
+  const driver = fixture('mapped-driver.js')
+  const register = join(root, 'dist', 'src', 'register.js')
+  const cases: [string, string[], [string, number, number] | 'js'][] = [
+    ['--enable-source-maps, external map', ['--enable-source-maps', driver, root, join(dir, 'external', 'app.js')], [ts, line, column]],
+    ['enabled after loading, external map', [driver, root, join(dir, 'external', 'app.js'), 'late'], [ts, line, column]],
+    ['enabled after loading, inline map', [driver, root, join(dir, 'inline', 'app.js'), 'late'], [ts, line, column]],
+    ['tracemalloc/register, inline map', ['--require', register, driver, root, join(dir, 'inline', 'app.js')], [ts, line, column]],
+    ['source maps off', [driver, root, join(dir, 'external', 'app.js')], 'js'],
+  ]
+  for (const [what, args, want] of cases) {
+    const env = args.includes(register) ? { ...process.env, TRACEMALLOC: '3', TRACEMALLOC_INTERVAL: '1024' } : process.env
+    const got = JSON.parse(
+      await new Promise<string>((done, fail) =>
+        execFile(process.execPath, args, { cwd: dir, env }, (err, stdout, stderr) => (err ? fail(new Error(`${what}: ${stderr}`)) : done(stdout))),
+      ),
+    ) as [string, number, number]
+    if (want === 'js') t.is(got[0], join(dir, 'external', 'app.js'), what)
+    else t.deepEqual(got, want, what)
+  }
 })

@@ -16,6 +16,7 @@ import { CHANNEL, HubClient, WORKER_ENV, type HubMessage, type WorkerTraceConfig
 import { finishReport } from './cli/child'
 import { REPORT_ENV, type ReportConfig } from './cli/report-config'
 import { readEnvConfig } from './envconfig'
+import { enableSourceMaps } from './sourcemaps'
 import { clearTraces, start, stop, syncNow } from './tracemalloc'
 
 /**
@@ -82,6 +83,8 @@ function main(): void {
   }
   const cfg = readEnvConfig()
   if (cfg.nframe === 0) return
+  // Frames of compiled code (TypeScript...) name their sources from the first module on.
+  enableSourceMaps()
   start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, workers: cfg.workers, rawFrames: cfg.rawFrames })
   const report = process.env[REPORT_ENV]
   if (report) {

@@ -9,6 +9,7 @@ import { storeEpoch, storeIntern, storeSyncDomain } from '../native'
 
 import { TableBuilder } from '../columns'
 import { frameOfCallFrame, type CallFrame } from './callframe'
+import { mapPosition, sourceMapsEnabled } from '../sourcemaps'
 import { BuiltinFolder, HELD, isBuiltinCallFrame, UNKNOWN_FILE } from './fold'
 import { isNodeInternal, isOwn } from './own'
 import { unscale } from './unscale'
@@ -67,21 +68,23 @@ export class ProfileSync {
    * Makes the store's domain hold exactly the profile's live samples. The
    * cached traceback ids die with the store's tables (another thread's
    * `clearTraces()` drops them): then they are interned again.
+   * `sourceMaps` maps new frames to their original sources (see
+   * ../sourcemaps); by default, when this thread has source maps on.
    */
-  apply(profile: SamplingProfile): SyncResult {
+  apply(profile: SamplingProfile, sourceMaps: boolean = sourceMapsEnabled()): SyncResult {
     for (;;) {
       const epoch = storeEpoch()
       if (epoch !== this.#epoch) {
         this.#tracebackOfNode.clear()
         this.#epoch = epoch
       }
-      const done = this.#applyIn(epoch, profile)
+      const done = this.#applyIn(epoch, profile, sourceMaps)
       if (done !== null) return done
     }
   }
 
-  #applyIn(epoch: number, profile: SamplingProfile): SyncResult | null {
-    this.#internMissing(profile.head, profile.samples)
+  #applyIn(epoch: number, profile: SamplingProfile, sourceMaps: boolean): SyncResult | null {
+    this.#internMissing(profile.head, profile.samples, sourceMaps)
     const samples = profile.samples.filter((s) => this.#tracebackOfNode.get(s.nodeId) !== OWN)
     const n = samples.length
     const address = new Float64Array(n)
@@ -101,7 +104,7 @@ export class ProfileSync {
   }
 
   /** Interns the stacks of sampled nodes not seen before, in one batch. */
-  #internMissing(head: ProfileNode, samples: SamplingProfile['samples']): void {
+  #internMissing(head: ProfileNode, samples: SamplingProfile['samples'], sourceMaps: boolean): void {
     const wanted = new Set<number>()
     for (const s of samples) if (!this.#tracebackOfNode.has(s.nodeId)) wanted.add(s.nodeId)
     if (wanted.size === 0) return
@@ -129,11 +132,12 @@ export class ProfileSync {
       let decided = false
       const folder = this.#rawFrames ? null : new BuiltinFolder()
       for (let node = byId.get(nodeId); node !== undefined && node !== head; node = parent.get(node.id) ?? undefined) {
-        const [file, line, column, func] = frameOfCallFrame(node.callFrame)
+        let [file, line, column, func] = frameOfCallFrame(node.callFrame)
         if (!decided && !isNodeInternal(file)) {
           decided = true
           own = isOwn(file)
         }
+        if (sourceMaps) [file, line, column] = mapPosition(file, line, column) ?? [file, line, column]
         depth++
         const name = folder === null ? func : folder.push(isBuiltinCallFrame(node.callFrame), func)
         if (name !== HELD && ids.length < this.#nframe) ids.push(b.frame(file, line, column, name))

@@ -15,6 +15,7 @@ import { Session } from 'node:inspector'
 import { extname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 
+import { sourceMapsEnabled } from '../sourcemaps'
 import { ProfileSync, type SamplingProfile, type SyncResult } from './profile-sync'
 import { postSync } from './session'
 import type { SyncRequest, SyncWorkerData } from './sync-worker'
@@ -187,7 +188,7 @@ export class Sampler {
     if (this.#worker && this.#workerReady && this.#flags) {
       const flags = this.#flags
       Atomics.store(flags, 0, 0)
-      this.#worker.postMessage({ type: 'sync' } satisfies SyncRequest)
+      this.#worker.postMessage({ type: 'sync', sourceMaps: sourceMapsEnabled() } satisfies SyncRequest)
       const waited = Atomics.wait(flags, 0, 0, WORKER_TIMEOUT_MS)
       if (waited !== 'timed-out' && Atomics.load(flags, 0) === 1) {
         return { samples: flags[1]!, added: flags[2]!, removed: flags[3]! }

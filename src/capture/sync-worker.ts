@@ -26,7 +26,7 @@ export interface SyncWorkerData {
  * Messages the sampler posts to the worker. `close` disconnects the session
  * now (Node waits at exit for sessions connected to the main thread).
  */
-export type SyncRequest = { type: 'sync' } | { type: 'reset' } | { type: 'close' }
+export type SyncRequest = { type: 'sync'; sourceMaps?: boolean } | { type: 'reset' } | { type: 'close' }
 
 const data = workerData as SyncWorkerData
 const flags = new Int32Array(data.flags)
@@ -60,7 +60,7 @@ parentPort!.on('message', (msg: SyncRequest) => {
       return
     }
     try {
-      const r = sync.apply((res as unknown as { profile: SamplingProfile }).profile)
+      const r = sync.apply((res as unknown as { profile: SamplingProfile }).profile, msg.sourceMaps === true)
       Atomics.store(flags, 1, r.samples)
       Atomics.store(flags, 2, r.added)
       Atomics.store(flags, 3, r.removed)
