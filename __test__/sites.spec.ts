@@ -61,6 +61,11 @@ for (const mode of ['sampled', 'exact'] as const) {
   })
 }
 
+test('a frame that absorbed builtins prints them after its position', (t) => {
+  t.is(String(new Traceback([['/a.js', 3, 5, 'renderPage (via join)']])), '/a.js:3:5 (via join)')
+  t.is(String(new Traceback([['/a.js', 3, 5, 'renderPage']])), '/a.js:3:5')
+})
+
 test('sampled and exact mode fold the same frames', async (t) => {
   const [s, e] = await Promise.all([builtins('sampled', false), builtins('exact', false)])
   const names = (r: BuiltinRun) => new Set(r.rows.filter(([, , , size]) => size / r.total > 0.05).map(([f, , fn]) => `${f} ${fn}`))
