@@ -114,7 +114,7 @@ export class ExactTracker {
     const reader = new HeapSnapshotReader()
     withSignalsHeld(() => reader.feedHeapSnapshot((file) => void v8.writeHeapSnapshot(file)))
     reader.finish()
-    if (this.#rawFrames) reader.setRawFrames(true)
+    reader.setRawFrames(this.#rawFrames)
     this.#last = reader
     this.#lastTraced = reader.tracedSummary()
     return reader

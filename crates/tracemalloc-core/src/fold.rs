@@ -2,12 +2,14 @@
 //! C function's allocations to the Python line that called it.
 //!
 //! V8 reports builtins (`join`, `replace`, `push`) and VM states as frames
-//! without a script, which tracemalloc names `<unknown>`. By default both
-//! capture modes fold every such frame into the nearest older frame that has
+//! without a script (script id 0), which tracemalloc names `<unknown>`. By
+//! default both capture modes fold every such frame into the nearest older frame that has
 //! a script, and keep the builtin's name visible in that frame's function
 //! name: `renderPage (via join)`, or `render (via map > join)` when the
 //! caller went through several builtins (outermost first). Scriptless frames
-//! with no older scripted frame to fold into are kept as they are.
+//! with no older scripted frame to fold into are kept as they are. Code
+//! without a script *name* but with a script of its own (`eval`, `new
+//! Function`, scripts collected since) is JavaScript and does not fold.
 //!
 //! The sampled mode's TypeScript (`src/capture/fold.ts`) applies the same
 //! rule to the inspector's profile; a test checks that both modes name the
@@ -62,9 +64,11 @@ impl<'a> BuiltinFolder<'a> {
         Self::default()
     }
 
-    /// Takes the next (older) frame of the stack, by file and function name.
-    pub fn push(&mut self, file: &[u8], func: &'a [u8]) -> Folded {
-        if is_scriptless(file) {
+    /// Takes the next (older) frame of the stack: whether it is a builtin
+    /// (V8's script id 0; [`is_scriptless`] tells by file name when the id
+    /// is unknown) and its function name.
+    pub fn push(&mut self, builtin: bool, func: &'a [u8]) -> Folded {
+        if builtin {
             self.held.push(func);
             return Folded::Held;
         }
@@ -94,7 +98,7 @@ mod tests {
         let mut f = BuiltinFolder::new();
         let mut out = Vec::new();
         for &(file, func) in stack {
-            match f.push(file.as_bytes(), func.as_bytes()) {
+            match f.push(is_scriptless(file.as_bytes()), func.as_bytes()) {
                 Folded::Held => {}
                 Folded::Kept => out.push(format!("{file}:{func}")),
                 Folded::Renamed(n) => out.push(format!("{file}:{}", String::from_utf8(n).unwrap())),

@@ -109,10 +109,11 @@ impl HeapSnapshotReader {
         self.feed_path(&env, &path)
     }
 
-    /// Keeps builtin frames (no script: `join`, `replace`) as V8 reports
-    /// them when `raw` is true; by default each is folded into its nearest
-    /// caller with a script, named `caller (via builtin)`. Call after
-    /// `finish()`; applies to what is read from the heap afterwards.
+    /// Keeps builtin frames (script id 0: `join`, `replace`) as V8 reports
+    /// them when `raw` is true (the default); when false, each is folded
+    /// into its nearest caller with a script, named `caller (via builtin)`,
+    /// as exact mode does. Call after `finish()`; applies to what is read
+    /// from the heap afterwards.
     #[napi(catch_unwind)]
     pub fn set_raw_frames(&mut self, env: Env, raw: bool) -> napi::Result<()> {
         self.heap

@@ -10,6 +10,8 @@ use tracemalloc_core::tables::{FrameRec, Tables, TracebackRec, NONE};
 /// A function of the allocation tracker, its strings resolved.
 #[derive(Debug, Clone)]
 pub(crate) struct FuncInfo {
+    /// A builtin or VM state (script id 0), which folds into its caller.
+    pub builtin: bool,
     pub file: Vec<u8>,
     pub name: Vec<u8>,
     pub line: u32,
@@ -142,8 +144,9 @@ pub struct ParsedHeap {
     /// Per trace tree node: allocations and bytes since tracking began, collected ones included.
     pub(crate) tree_count: Vec<u64>,
     pub(crate) tree_size: Vec<u64>,
-    /// Keep builtin frames as V8 reports them instead of folding them into
-    /// their caller (see [`tracemalloc_core::fold`]).
+    /// Keep builtin frames as V8 reports them (the default, as imported
+    /// files keep their frames) instead of folding them into their caller
+    /// (see [`tracemalloc_core::fold`]; exact mode folds by default).
     pub(crate) raw_frames: bool,
 }
 
@@ -275,7 +278,7 @@ impl ParsedHeap {
         })
     }
 
-    /// Keeps builtin frames as V8 reports them (`raw`) or, the default,
+    /// Keeps builtin frames as V8 reports them (`raw`, the default) or
     /// folds each into its nearest caller with a script
     /// ([`tracemalloc_core::fold`]), in the snapshots and tracebacks made after.
     pub fn set_raw_frames(&mut self, raw: bool) {
@@ -289,7 +292,7 @@ impl ParsedHeap {
         let mut frames = Vec::new();
         self.walk(tn, u32::MAX, |fi| {
             let f = &self.funcs[fi];
-            let func = match folder.push(&f.file, &f.name) {
+            let func = match folder.push(f.builtin, &f.name) {
                 Folded::Held => return,
                 Folded::Kept => f.name.clone(),
                 Folded::Renamed(name) => name,
