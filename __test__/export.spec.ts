@@ -330,12 +330,19 @@ test.serial('heapprofile matches the structure and call frames of a real node --
   t.deepEqual(shape(ours.samples), shape(real.samples))
   t.deepEqual(Object.keys(ours.head), ['callFrame', 'selfSize', 'id', 'children'])
   t.deepEqual(ours.head.callFrame, real.head.callFrame, 'the same (root)')
-  for (const p of [real, ours]) {
+  for (const [name, p] of [['V8', real], ['ours', ours]] as const) {
     const all = nodes(p)
     const ids = new Set(all.map((n) => n.id))
-    t.is(ids.size, all.length, 'unique node ids')
-    t.true(p.samples.every((s) => ids.has(s.nodeId)), 'every sample names a node')
-    t.is(new Set(p.samples.map((s) => s.ordinal)).size, p.samples.length, 'unique ordinals')
+    t.is(ids.size, all.length, `${name}: unique node ids`)
+    t.is(new Set(p.samples.map((s) => s.ordinal)).size, p.samples.length, `${name}: unique ordinals`)
+    const orphans = p.samples.filter((s) => !ids.has(s.nodeId))
+    if (name === 'ours') {
+      t.deepEqual(orphans, [], 'ours: every sample names a node')
+    } else if (orphans.length > 0) {
+      // V8 builds its profile at exit from a tree it prunes as sampled objects die; on a loaded
+      // machine a sample can outlive its node there. Ours is checked strictly above.
+      t.log(`V8's own profile has ${orphans.length} of ${p.samples.length} samples naming no node`)
+    }
   }
   // Ours is consistent (V8's own selfSize and samples can disagree: they are read at different times).
   t.is(nodes(ours).reduce((a, n) => a + n.selfSize, 0), ours.samples.reduce((a, s) => a + s.size, 0), 'selfSize sums the samples')

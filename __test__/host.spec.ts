@@ -223,7 +223,9 @@ for (const node of nodes) {
     // A real pseudo-terminal (util-linux script): ^C makes the terminal send
     // SIGINT to its whole foreground process group, tracemalloc run and the
     // program alike; run must not send the program a second one.
-    const command = [node, cli, 'run', '--', hostFixture('server.js')].map((a) => `'${a}'`).join(' ')
+    // `exec`: script runs the command through $SHELL, and a shell that waits
+    // for its child (dash) would itself die of the ^C and report 130.
+    const command = `exec ${[node, cli, 'run', '--', hostFixture('server.js')].map((a) => `'${a}'`).join(' ')}`
     const r = await slot(
       () =>
         new Promise<Ran>((done) => {

@@ -29,7 +29,7 @@ export interface ImportOptions {
   onProgress?(done: number, total: number): void
 }
 
-/** Options of {@link fromHeapProfile}. */
+/** Options of `Snapshot.fromHeapProfile` and `Snapshot.fromHeapProfileAsync`. */
 export interface HeapProfileOptions extends ImportOptions {
   /**
    * The sampling interval the profile was taken with, in bytes (`node
@@ -131,7 +131,7 @@ export function fromHeapProfile(path: string | URL, options?: HeapProfileOptions
   return wrap(importHeapProfile(p, profileOptions(options), onProgress))
 }
 
-/** {@link fromHeapProfile} on a worker thread: the event loop keeps running. */
+/** `fromHeapProfile` on a worker thread: the event loop keeps running. */
 export async function fromHeapProfileAsync(path: string | URL, options?: HeapProfileOptions): Promise<Snapshot> {
   const p = pathOf(path)
   const onProgress = progressOf(options)

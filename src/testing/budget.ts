@@ -51,6 +51,7 @@ export class MemoryBudgetError extends Error {
 
 /** The verdict of one check. */
 export interface Verdict {
+  /** True when the measured figure is within the budget. */
   pass: boolean
   /** For a failure: the whole report. For a pass: one line saying what was measured (used by `.not`). */
   message: string

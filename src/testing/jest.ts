@@ -13,9 +13,18 @@ import { testEnded, testStarted } from './runner-hooks'
 // Brings jest's expect types into the program, so that the augmentation below applies to them.
 import type {} from 'expect'
 
-interface JestGlobals {
-  expect: { extend(m: object): void; getState(): MatcherThis }
+/** The jest globals {@link install} needs (from `@jest/globals` when `injectGlobals` is off). */
+export interface JestGlobals {
+  /** jest's `expect`: the matchers are added with `expect.extend`. */
+  expect: {
+    /** Adds matchers. */
+    extend(m: object): void
+    /** The running test's matcher state. */
+    getState(): MatcherThis
+  }
+  /** Registers the hook that opens each test's measurement scope. */
   beforeEach(fn: () => Promise<void>): void
+  /** Registers the hook that settles unawaited matchers and applies the default budget. */
   afterEach(fn: () => Promise<void>): void
 }
 

@@ -54,10 +54,15 @@ export interface GrowingSite extends Site {
 
 /** What leak detection found. */
 export interface LeakReport {
+  /** The budget's name (the test's, by default). */
   name: string
+  /** The capture mode the runs were traced in. */
   mode: 'sampled' | 'exact'
+  /** Mean bytes between samples in sampled mode; null in exact mode. */
   samplingInterval: number | null
+  /** Runs after the warmup. */
   iterations: number
+  /** Runs before the first snapshot, so one-off caches fill up first. */
   warmup: number
   /** Runs done after the warmup at each snapshot (first is 0). */
   runs: number[]
@@ -66,9 +71,15 @@ export interface LeakReport {
   /** Growing sites without a frame of the program's own (Node internals, builtins): not judged. */
   ignored: GrowingSite[]
   /** JS heap used after a full GC at each point (untraced memory included), and its growth per run. */
-  heap: { used: number[]; perIteration: number }
-  /** First and last snapshots. */
+  heap: {
+    /** JS heap used after a full GC at each snapshot, in bytes. */
+    used: number[]
+    /** Least-squares growth of `used` per run, in bytes. */
+    perIteration: number
+  }
+  /** The snapshot taken after the warmup. */
   first: Snapshot
+  /** The snapshot taken after the last run. */
   last: Snapshot
 }
 

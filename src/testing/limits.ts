@@ -45,7 +45,10 @@ export function limitRetained<T>(limit: ByteLimit, fn: () => T | Promise<T>, opt
 export type LimitLeaksOptions = LeakOptions & BudgetOptions
 
 /** Judges a leak report: fails when a site grows linearly by more than `limit` bytes per run. */
-export function judgeLeaks(r: LeakReport, limit: ByteLimit, options: BudgetOptions = {}): Verdict & { leaking: LeakReport['growing'] } {
+export function judgeLeaks(r: LeakReport, limit: ByteLimit, options: BudgetOptions = {}): Verdict & {
+  /** The growing sites judged leaks: linear growth above the limit per run. */
+  leaking: LeakReport['growing']
+} {
   const limitBytes = parseBytes(limit, 'limit')
   const intervals = r.runs.length - 1
   const leaking = r.growing.filter((s) => isLeak(s, limitBytes, intervals))

@@ -33,8 +33,11 @@ export interface NotLeakOptions extends Omit<LeakOptions, 'name' | 'test'>, Budg
 
 /** The part of a matcher's `this` that the matchers read (vitest's and jest's `MatcherState`). */
 export interface MatcherThis {
+  /** True under `.not`. */
   isNot?: boolean
+  /** The running test's full name. */
   currentTestName?: string
+  /** The running test file. */
   testPath?: string
   /** jest 30: the running test's object (jest-circus's, with its `concurrent` flag), found through async context. */
   currentTestIdentity?: () => unknown
@@ -44,7 +47,9 @@ export interface MatcherThis {
 
 /** What a matcher returns to the runner. */
 export interface MatcherResult {
+  /** True when the budget held. */
   pass: boolean
+  /** The report shown when the assertion fails. */
   message: () => string
 }
 

@@ -70,7 +70,10 @@ export interface Measurement<T = unknown> {
   /** Traces live after `fn` ran (after a full GC). */
   after: Snapshot
   /** V8's own heap accounting of the window, and the heap-level retained bytes (untraced memory included). */
-  heap: HeapFigures & { retained: number }
+  heap: HeapFigures & {
+    /** JS heap used after the closing full GC minus before the call, in bytes (untraced memory included). */
+    retained: number
+  }
   /** How GC was forced: `'inspector'` or `'expose-gc'`. */
   gc: 'inspector' | 'expose-gc'
 }

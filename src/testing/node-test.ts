@@ -23,8 +23,10 @@ import { testEnded, testStarted } from './runner-hooks'
 import type { ByteLimit } from './units'
 
 /** The part of node:test's `TestContext` used here. */
-interface Context {
+export interface Context {
+  /** The test's name. */
   name: string
+  /** The test's name with its suites' (Node 22+). */
   fullName?: string
 }
 
