@@ -15,7 +15,7 @@ export interface FormatOptions {
   getline?: GetLine
   /**
    * Longest source line printed, in UTF-16 code units (default
-   * {@link DEFAULT_MAX_LINE_LENGTH}); longer lines are cut to a window
+   * 160); longer lines are cut to a window
    * around the frame's column, with `...` where text was left out.
    * `Infinity` prints whole lines, as CPython does.
    */
