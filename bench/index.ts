@@ -8,6 +8,7 @@ import { runCaptureBench } from './capture'
 import { runExportBench } from './export'
 import { runFormatBench } from './format'
 import { runImportBench } from './import'
+import { runNframeBench } from './nframe'
 import { runSnapshotBench } from './snapshot'
 import { runStallBench } from './stall'
 
@@ -19,6 +20,7 @@ const BENCHES: [name: string, run: () => void | Promise<void>][] = [
   ['export', runExportBench],
   ['stability', runStabilityBench],
   ['stall', runStallBench],
+  ['nframe', runNframeBench],
 ]
 
 /** Runs the benchmark named on the command line, or all of them, one after the other (async ones awaited). */

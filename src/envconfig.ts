@@ -12,6 +12,8 @@ export interface EnvConfig {
   samplingInterval: number | undefined
   /** TRACEMALLOC_WORKERS=1: trace worker threads too. */
   workers: boolean
+  /** TRACEMALLOC_RAW_FRAMES=1: keep builtin frames instead of folding them into their callers. */
+  rawFrames: boolean
 }
 
 /**
@@ -47,5 +49,6 @@ export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     samplingInterval = n
   }
   const workers = (env.TRACEMALLOC_WORKERS ?? '') !== '' && env.TRACEMALLOC_WORKERS !== '0'
-  return { nframe, mode, samplingInterval, workers }
+  const rawFrames = (env.TRACEMALLOC_RAW_FRAMES ?? '') !== '' && env.TRACEMALLOC_RAW_FRAMES !== '0'
+  return { nframe, mode, samplingInterval, workers, rawFrames }
 }

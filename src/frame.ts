@@ -89,10 +89,13 @@ export class Frame {
 
   /**
    * Python's `str(frame)`: `file:line`, `file:line:column` for JavaScript
-   * frames, and `file:function` for a function key (line 0, no column).
+   * frames (followed by ` (via join)` when builtins were folded into the
+   * frame), and `file:function` for a function key (line 0, no column).
    */
   toString(): string {
-    if (this.column !== null) return `${this.filename}:${this.lineno}:${this.column}`
+    // A frame that absorbed builtins says so, which also tells it from the same function's own row.
+    const via = this.functionName?.match(/ \(via [^()]*\)$/)?.[0] ?? ''
+    if (this.column !== null) return `${this.filename}:${this.lineno}:${this.column}${via}`
     if (this.lineno === 0 && this.functionName !== null) return `${this.filename}:${this.functionName || '(anonymous)'}`
     return `${this.filename}:${this.lineno}`
   }

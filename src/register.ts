@@ -8,39 +8,28 @@
  * thread traces with `workers: true`, it traces the worker (see capture/workers).
  * @module
  */
-import Module from 'node:module'
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads'
 
+import { keepScriptsResolvable } from './capture/keep-scripts'
 import { CHANNEL, HubClient, WORKER_ENV, type HubMessage, type WorkerTraceConfig } from './capture/workers'
 
 import { finishReport } from './cli/child'
 import { REPORT_ENV, type ReportConfig } from './cli/report-config'
 import { readEnvConfig } from './envconfig'
+import { enableSourceMaps } from './sourcemaps'
 import { clearTraces, start, stop, syncNow } from './tracemalloc'
-
-/** Global that holds one function per CommonJS module in report mode. */
-const KEEP = '__tracemalloc_scripts__'
 
 /**
  * V8 resolves a sampled frame's file and line only when the profile is
  * read, and loses them once the script is collected, which at the end of a
- * program is common: a CommonJS module's functions die with it, and its
- * script with them. For the report, each CommonJS module gets one tiny
- * function appended that stays referenced, keeping its script alive (the
- * appended line changes no position in the file). ES modules are kept
- * alive by the module map already. Reading the profile now and then while
- * the program runs records frames too: 50 ms after start, doubling up to
- * every 2 s (each read forces a full GC).
+ * program is common. For the report, scripts are kept resolvable through
+ * V8's precise coverage (see capture/keep-scripts), which keeps no module
+ * scope alive and leaves the program's code and sources as they are.
+ * Reading the profile now and then while the program runs records frames
+ * too: 50 ms after start, doubling up to every 2 s (each read forces a full GC).
  */
 function keepFramesResolved(): void {
-  const keep: unknown[] = []
-  Object.defineProperty(globalThis, KEEP, { value: keep, enumerable: false })
-  const proto = Module.prototype as unknown as { _compile: (content: unknown, ...rest: unknown[]) => unknown }
-  const compile = proto._compile
-  proto._compile = function (this: unknown, content: unknown, ...rest: unknown[]) {
-    const source = typeof content === 'string' ? `${content}\n;globalThis[${JSON.stringify(KEEP)}].push(function () {});` : content
-    return compile.call(this, source, ...rest)
-  }
+  keepScriptsResolvable()
   let delay = 50
   const tick = () => {
     syncNow()
@@ -57,7 +46,7 @@ function keepFramesResolved(): void {
  */
 function traceWorker(cfg: WorkerTraceConfig): void {
   try {
-    start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, offload: false })
+    start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, offload: false, rawFrames: Boolean(cfg.rawFrames) })
   } catch (e) {
     // Tracing must not keep the worker from running (for example when
     // `node --heap-prof` runs V8's sampler in every thread).
@@ -94,7 +83,9 @@ function main(): void {
   }
   const cfg = readEnvConfig()
   if (cfg.nframe === 0) return
-  start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, workers: cfg.workers })
+  // Frames of compiled code (TypeScript...) name their sources from the first module on.
+  enableSourceMaps()
+  start(cfg.nframe, { mode: cfg.mode, samplingInterval: cfg.samplingInterval, workers: cfg.workers, rawFrames: cfg.rawFrames })
   const report = process.env[REPORT_ENV]
   if (report) {
     const rc = JSON.parse(report) as ReportConfig

@@ -24,12 +24,17 @@ import * as importers from './files/import'
 
 /**
  * How `statistics()` and `compareTo()` group traces: CPython's three key
- * types, plus `function` (file name and function name of the most recent frame).
+ * types, plus `function` (file name and function name of the most recent
+ * frame) and `package` (the npm package of the most recent frame's file:
+ * `name` or `@scope/name` after the innermost `node_modules`, `node:` for
+ * Node's own scripts, `(app)` for the rest; cumulative counts each package
+ * on the stack once per trace). A package key is a one-frame traceback
+ * whose file name is the package and whose line is 0.
  */
-export type KeyType = 'filename' | 'lineno' | 'traceback' | 'function'
+export type KeyType = 'filename' | 'lineno' | 'traceback' | 'function' | 'package'
 
 /** Every {@link KeyType}, in CPython's order. */
-export const KEY_TYPES: readonly string[] = ['traceback', 'filename', 'lineno', 'function']
+export const KEY_TYPES: readonly string[] = ['traceback', 'filename', 'lineno', 'function', 'package']
 
 /** Checks a key type with CPython's messages and order of checks. */
 function checkKeyType(keyType: unknown, cumulative: unknown): asserts keyType is KeyType {
@@ -238,7 +243,7 @@ export class Snapshot {
     const tables = this.tables
     const out: Statistic[] = new Array(r.size.length)
     for (let i = 0; i < out.length; i++) {
-      out[i] = new Statistic(new KeyRef(tables, r.keys, i), edge(r.size[i]!), edge(r.count[i]!))
+      out[i] = new Statistic(new KeyRef(tables, r.keys, i, r.extraStrings), edge(r.size[i]!), edge(r.count[i]!))
     }
     return out
   }
@@ -255,10 +260,11 @@ export class Snapshot {
     checkKeyType(keyType, cumulative)
     const r = this.#native.compareTo(oldSnapshot.#native, keyType, Boolean(cumulative))
     const sides = [this.tables, oldSnapshot.tables]
+    const extras = [r.newExtraStrings, r.oldExtraStrings]
     const out: StatisticDiff[] = new Array(r.size.length)
     for (let i = 0; i < out.length; i++) {
       out[i] = new StatisticDiff(
-        new KeyRef(sides[r.side[i]!]!, r.keys, i),
+        new KeyRef(sides[r.side[i]!]!, r.keys, i, extras[r.side[i]!]),
         edge(r.size[i]!),
         edge(r.sizeDiff[i]!),
         edge(r.count[i]!),

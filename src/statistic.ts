@@ -12,6 +12,8 @@ export class KeyRef {
     readonly tables: TablesView,
     readonly keys: Uint32Array,
     readonly row: number,
+    /** Strings keys name beyond the tables (see `TablesView.frameOf`). */
+    readonly extra: readonly string[] = [],
   ) {}
 }
 
@@ -19,7 +21,7 @@ export class KeyRef {
 export type TracebackSource = Traceback | KeyRef
 
 function resolve(src: TracebackSource): Traceback {
-  return src instanceof KeyRef ? src.tables.keyTraceback(src.keys, src.row) : src
+  return src instanceof KeyRef ? src.tables.keyTraceback(src.keys, src.row, src.extra) : src
 }
 
 function average(size: number, count: number): string {

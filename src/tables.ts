@@ -45,9 +45,13 @@ export class TablesView {
     return f
   }
 
-  /** A frame from its engine fields (string ids). */
-  frameOf(file: number, line: number, col: number, func: number): Frame {
-    return Frame.of(this.strings[file]!, line, col === 0 ? null : col, func === NONE ? null : this.strings[func]!)
+  /**
+   * A frame from its engine fields (string ids). Ids past the table's
+   * strings index `extra`: strings that grouping added (package names).
+   */
+  frameOf(file: number, line: number, col: number, func: number, extra: readonly string[] = []): Frame {
+    const str = (id: number) => this.strings[id] ?? extra[id - this.strings.length]!
+    return Frame.of(str(file), line, col === 0 ? null : col, func === NONE ? null : str(func))
   }
 
   /** Frames of sequence `seq`, oldest first. */
@@ -80,11 +84,11 @@ export class TablesView {
   }
 
   /** The traceback (without totalNframe) of row `row` of an engine key column. */
-  keyTraceback(keys: Uint32Array, row: number): Traceback {
+  keyTraceback(keys: Uint32Array, row: number, extra: readonly string[] = []): Traceback {
     const o = 5 * row
     const kind = keys[o]!
     if (kind === KEY_FRAME) {
-      const frame = this.frameOf(keys[o + 1]!, keys[o + 2]!, keys[o + 3]!, keys[o + 4]!)
+      const frame = this.frameOf(keys[o + 1]!, keys[o + 2]!, keys[o + 3]!, keys[o + 4]!, extra)
       return Traceback.lazy(() => [frame], null)
     }
     if (kind === KEY_SEQ) {

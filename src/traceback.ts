@@ -7,15 +7,23 @@ import { getline as defaultGetline, type GetLine } from './linecache'
 import { jsTypeName } from './jstype'
 import { rejectUnknownKeys } from './options'
 import { pyStrip } from './pyformat'
+import { clipSourceLine, DEFAULT_MAX_LINE_LENGTH } from './sourceline'
 
 /** Options of {@link Traceback.format}. */
 export interface FormatOptions {
   /** Replaces the default source-line reader (which reads the files). */
   getline?: GetLine
+  /**
+   * Longest source line printed, in UTF-16 code units (default
+   * 160); longer lines are cut to a window
+   * around the frame's column, with `...` where text was left out.
+   * `Infinity` prints whole lines, as CPython does.
+   */
+  maxLineLength?: number
 }
 
 /** Every key of {@link FormatOptions}. */
-const FORMAT_OPTIONS: readonly string[] = Object.keys({ getline: true } satisfies Record<keyof FormatOptions, true>)
+const FORMAT_OPTIONS: readonly string[] = Object.keys({ getline: true, maxLineLength: true } satisfies Record<keyof FormatOptions, true>)
 
 function normalizeIndex(i: number, length: number): number {
   if (!Number.isInteger(i)) throw new TypeError(`index must be an integer, got ${i}`)
@@ -162,14 +170,23 @@ export class Traceback implements Iterable<Frame> {
     }
     if (mostRecentFirst) frames.reverse()
     const getline = options.getline ?? defaultGetline
+    const maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH
+    if (typeof maxLine !== 'number' || !(maxLine >= 1) || (!Number.isInteger(maxLine) && maxLine !== Infinity)) {
+      throw new RangeError(`options.maxLineLength must be a positive integer or Infinity, got ${String(maxLine)}`)
+    }
     const lines: string[] = []
     for (const f of frames) {
       let head = `  File "${f.filename}", line ${f.lineno}`
       if (f.column !== null) head += `, column ${f.column}`
       if (f.functionName !== null) head += `, in ${f.functionName || '(anonymous)'}`
       lines.push(head)
-      const source = pyStrip(String(getline(f.filename, f.lineno) ?? ''))
-      if (source) lines.push(`    ${source}`)
+      const raw = String(getline(f.filename, f.lineno) ?? '')
+      const source = pyStrip(raw)
+      if (source) {
+        // The frame's 0-based position in the stripped line, when known.
+        const at = f.column === null || f.column < 1 ? null : f.column - 1 - raw.indexOf(source)
+        lines.push(`    ${clipSourceLine(source, at, maxLine)}`)
+      }
     }
     return lines
   }

@@ -62,6 +62,14 @@ export interface StartOptions {
    * worker's traces outlive it until `clearTraces()`.
    */
   workers?: boolean
+  /**
+   * Keep frames without a script (builtins such as `join` or `replace`, VM
+   * states) as V8 reports them, as `<unknown>` frames. By default each is
+   * folded into its nearest caller with a script, the way CPython charges a
+   * C function to the Python line that called it, and the caller's function
+   * name keeps the builtin's: `renderPage (via join)`.
+   */
+  rawFrames?: boolean
 }
 
 interface Tracing {
@@ -101,6 +109,7 @@ const START_OPTIONS: readonly string[] = Object.keys({
   preciseFrames: true,
   offload: true,
   workers: true,
+  rawFrames: true,
 } satisfies Record<keyof StartOptions, true>)
 
 function checkOptions(options: unknown): Required<StartOptions> {
@@ -120,6 +129,7 @@ function checkOptions(options: unknown): Required<StartOptions> {
     preciseFrames: Boolean(o.preciseFrames),
     offload: o.offload ?? isMainThread,
     workers: Boolean(o.workers),
+    rawFrames: Boolean(o.rawFrames),
   }
 }
 
@@ -138,12 +148,12 @@ export function start(nframe = 1, options: StartOptions = {}): void {
   // Throws, leaving the store alone, when V8's sampler is another client's.
   const capture =
     opts.mode === 'exact'
-      ? new ExactTracker(n, threadId)
-      : new Sampler({ nframe: n, interval: opts.samplingInterval, domain: threadId, offload: opts.offload })
+      ? new ExactTracker(n, threadId, opts.rawFrames)
+      : new Sampler({ nframe: n, interval: opts.samplingInterval, domain: threadId, offload: opts.offload, rawFrames: opts.rawFrames })
   clearStore()
   tracebackLimit = n
   const workers = opts.workers
-    ? new WorkerHub({ nframe: n, mode: opts.mode, samplingInterval: opts.samplingInterval })
+    ? new WorkerHub({ nframe: n, mode: opts.mode, samplingInterval: opts.samplingInterval, rawFrames: opts.rawFrames })
     : undefined
   tracing = { nframe: n, mode: opts.mode, interval: opts.samplingInterval, capture, peak: new PeakTracker(), workers }
 }

@@ -97,9 +97,13 @@ export class ExactTracker {
   /** Runs once, just before the watchdog ends tracking at the end of the process. */
   beforeRelease: (() => void) | undefined
 
-  constructor(nframe: number, domain: number) {
+  readonly #rawFrames: boolean
+
+  /** `rawFrames` keeps builtin frames as V8 reports them instead of folding them into their callers. */
+  constructor(nframe: number, domain: number, rawFrames = false) {
     this.#nframe = nframe
     this.#domain = domain
+    this.#rawFrames = rawFrames
     if (!exitHookSet) {
       exitHookSet = true
       process.on('exit', () => removePrivateHeapFiles())
@@ -136,6 +140,7 @@ export class ExactTracker {
     if (watch) reader.watchDomain(this.#domain)
     withSignalsHeld(() => reader.feedHeapSnapshot((file) => void v8.writeHeapSnapshot(file)))
     reader.finish()
+    reader.setRawFrames(this.#rawFrames)
     this.#last = reader
     this.#lastTraced = reader.tracedSummary()
     return reader

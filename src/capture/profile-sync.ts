@@ -15,6 +15,8 @@ import { SampleSizer, storeEpoch, storeIntern, storeSyncDomain } from '../native
 
 import { TableBuilder } from '../columns'
 import { frameOfCallFrame, type CallFrame } from './callframe'
+import { mapPosition, sourceMapsEnabled } from '../sourcemaps'
+import { BuiltinFolder, HELD, isBuiltinCallFrame, UNKNOWN_FILE } from './fold'
 import { isNodeInternal, isOwn } from './own'
 
 /** A node of the protocol's sampling profile tree. */
@@ -67,14 +69,17 @@ const OWN = -1
 export class ProfileSync {
   readonly #domain: number
   readonly #nframe: number
+  readonly #rawFrames: boolean
   readonly #tracebackOfNode = new Map<number, number>()
   readonly #sizer: SampleSizer
   /** The store's table epoch that the cached traceback ids belong to. */
   #epoch = -1
 
-  constructor(domain: number, nframe: number, interval: number) {
+  /** `rawFrames` keeps builtin frames as V8 reports them instead of folding them into their callers (see ./fold). */
+  constructor(domain: number, nframe: number, interval: number, rawFrames = false) {
     this.#domain = domain
     this.#nframe = nframe
+    this.#rawFrames = rawFrames
     const { align, minSize } = objectLayout()
     this.#sizer = new SampleSizer(interval, align, minSize)
   }
@@ -89,20 +94,22 @@ export class ProfileSync {
    * Makes the store's domain hold exactly the profile's live samples. The
    * cached traceback ids die with the store's tables (another thread's
    * `clearTraces()` drops them): then they are interned again.
+   * `sourceMaps` maps new frames to their original sources (see
+   * ../sourcemaps); by default, when this thread has source maps on.
    */
-  apply(profile: SamplingProfile): SyncResult {
+  apply(profile: SamplingProfile, sourceMaps: boolean = sourceMapsEnabled()): SyncResult {
     for (;;) {
       const epoch = storeEpoch()
       if (epoch !== this.#epoch) {
         this.#tracebackOfNode.clear()
         this.#epoch = epoch
       }
-      const done = this.#applyIn(epoch, profile)
+      const done = this.#applyIn(epoch, profile, sourceMaps)
       if (done !== null) return done
     }
   }
 
-  #applyIn(epoch: number, profile: SamplingProfile): SyncResult | null {
+  #applyIn(epoch: number, profile: SamplingProfile, sourceMaps: boolean): SyncResult | null {
     // Walk the tree without recursion, remembering each node's parent and selfSize.
     const parent = new Map<number, ProfileNode | null>()
     const byId = new Map<number, ProfileNode>()
@@ -116,7 +123,7 @@ export class ProfileSync {
         stack.push(child)
       }
     }
-    this.#internMissing(profile.head, profile.samples, byId, parent)
+    this.#internMissing(profile.head, profile.samples, byId, parent, sourceMaps)
     // Samples of our own code are left out, and so are the rare samples of a
     // node that V8 added while it was building the tree.
     const samples = profile.samples.filter((s) => {
@@ -156,6 +163,7 @@ export class ProfileSync {
     samples: SamplingProfile['samples'],
     byId: Map<number, ProfileNode>,
     parent: Map<number, ProfileNode | null>,
+    sourceMaps: boolean,
   ): void {
     const wanted = new Set<number>()
     for (const s of samples) if (!this.#tracebackOfNode.has(s.nodeId) && byId.has(s.nodeId)) wanted.add(s.nodeId)
@@ -169,14 +177,22 @@ export class ProfileSync {
       let depth = 0
       let own = false
       let decided = false
+      const folder = this.#rawFrames ? null : new BuiltinFolder()
       for (let node = byId.get(nodeId); node !== undefined && node !== head; node = parent.get(node.id) ?? undefined) {
-        const [file, line, column, func] = frameOfCallFrame(node.callFrame)
+        let [file, line, column, func] = frameOfCallFrame(node.callFrame)
         if (!decided && !isNodeInternal(file)) {
           decided = true
           own = isOwn(file)
         }
-        if (ids.length < this.#nframe) ids.push(b.frame(file, line, column, func))
+        if (sourceMaps) [file, line, column] = mapPosition(file, line, column) ?? [file, line, column]
         depth++
+        const name = folder === null ? func : folder.push(isBuiltinCallFrame(node.callFrame), func)
+        if (name !== HELD && ids.length < this.#nframe) ids.push(b.frame(file, line, column, name))
+      }
+      if (folder !== null) {
+        const rest = folder.finish()
+        for (const name of rest.held) if (ids.length < this.#nframe) ids.push(b.frame(UNKNOWN_FILE, 0, 0, name))
+        depth = rest.depth
       }
       if (own) {
         this.#tracebackOfNode.set(nodeId, OWN)

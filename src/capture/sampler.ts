@@ -16,6 +16,7 @@ import { extname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 
 import type { CaptureQuality } from '../snapshot'
+import { sourceMapsEnabled } from '../sourcemaps'
 import { ProfileSync, type SamplingProfile, type SizeBasis, type SyncResult } from './profile-sync'
 import { postSync } from './session'
 import { FLAGS_BYTES, SyncFlags } from './sync-flags'
@@ -69,6 +70,8 @@ export interface SamplerOptions {
   domain: number
   /** Parse profiles on a helper worker (default true). */
   offload: boolean
+  /** Keep builtin frames instead of folding them into their callers (default false). */
+  rawFrames?: boolean
 }
 
 /** Sampled capture of one thread's JS heap into one store domain. */
@@ -93,7 +96,7 @@ export class Sampler {
   /** Starts sampling; throws {@link OTHER_SAMPLER_MESSAGE} when another sampler runs. */
   constructor(opts: SamplerOptions) {
     this.#opts = opts
-    this.#local = new ProfileSync(opts.domain, opts.nframe, opts.interval)
+    this.#local = new ProfileSync(opts.domain, opts.nframe, opts.interval, opts.rawFrames)
     this.#session.connect()
     try {
       postSync(this.#session, 'HeapProfiler.enable')
@@ -132,7 +135,13 @@ export class Sampler {
 
   #spawnWorker(): void {
     const flags = new SharedArrayBuffer(FLAGS_BYTES)
-    const data: SyncWorkerData = { flags, nframe: this.#opts.nframe, interval: this.#opts.interval, domain: this.#opts.domain }
+    const data: SyncWorkerData = {
+      flags,
+      nframe: this.#opts.nframe,
+      interval: this.#opts.interval,
+      domain: this.#opts.domain,
+      rawFrames: this.#opts.rawFrames ?? false,
+    }
     const file = join(__dirname, `sync-worker${extname(__filename)}`)
     try {
       const w = new Worker(file, {
@@ -189,7 +198,7 @@ export class Sampler {
     if (this.#worker && this.#workerReady && this.#flags) {
       const flags = this.#flags.state
       Atomics.store(flags, 0, 0)
-      this.#worker.postMessage({ type: 'sync' } satisfies SyncRequest)
+      this.#worker.postMessage({ type: 'sync', sourceMaps: sourceMapsEnabled() } satisfies SyncRequest)
       const waited = Atomics.wait(flags, 0, 0, WORKER_TIMEOUT_MS)
       if (waited !== 'timed-out' && Atomics.load(flags, 0) === 1) return this.#flags.read()
       // A worker that failed or stalled is not trusted again.

@@ -19,18 +19,20 @@ export interface SyncWorkerData {
   nframe: number
   interval: number
   domain: number
+  /** Keep builtin frames instead of folding them into their callers. */
+  rawFrames: boolean
 }
 
 /**
  * Messages the sampler posts to the worker. `close` disconnects the session
  * now (Node waits at exit for sessions connected to the main thread).
  */
-export type SyncRequest = { type: 'sync' } | { type: 'reset' } | { type: 'close' }
+export type SyncRequest = { type: 'sync'; sourceMaps?: boolean } | { type: 'reset' } | { type: 'close' }
 
 const data = workerData as SyncWorkerData
 const shared = new SyncFlags(data.flags)
 const flags = shared.state
-const sync = new ProfileSync(data.domain, data.nframe, data.interval)
+const sync = new ProfileSync(data.domain, data.nframe, data.interval, data.rawFrames)
 const session = new Session()
 session.connectToMainThread()
 
@@ -60,7 +62,7 @@ parentPort!.on('message', (msg: SyncRequest) => {
       return
     }
     try {
-      const r = sync.apply((res as unknown as { profile: SamplingProfile }).profile)
+      const r = sync.apply((res as unknown as { profile: SamplingProfile }).profile, msg.sourceMaps === true)
       shared.write(r)
       finish(1)
     } catch {

@@ -92,6 +92,8 @@ export interface WorkerTraceConfig {
   nframe: number
   mode: 'sampled' | 'exact'
   samplingInterval: number
+  /** Keep builtin frames instead of folding them into their callers. */
+  rawFrames?: boolean
 }
 
 /** The main thread's side: loads tracing into workers, tracks them, asks them to sync. */

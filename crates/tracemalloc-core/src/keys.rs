@@ -16,16 +16,22 @@ pub enum KeyType {
     Traceback,
     /// The most recent frame's file name and function name (beyond CPython).
     Function,
+    /// The npm package of the most recent frame's file (beyond CPython):
+    /// a one-frame key whose file is the package name, `node:` or `(app)`
+    /// (see [`crate::package::package_of`]). Cumulative statistics count a
+    /// trace once per package on its stack.
+    Package,
 }
 
 impl KeyType {
-    /// Parses a key type name: `filename`, `lineno`, `traceback` or `function`.
+    /// Parses a key type name: `filename`, `lineno`, `traceback`, `function` or `package`.
     pub fn parse(name: &str) -> Result<Self> {
         match name {
             "filename" => Ok(Self::Filename),
             "lineno" => Ok(Self::Lineno),
             "traceback" => Ok(Self::Traceback),
             "function" => Ok(Self::Function),
+            "package" => Ok(Self::Package),
             other => Err(Error::range(format!("unknown key_type: '{other}'"))),
         }
     }
@@ -38,11 +44,23 @@ impl KeyType {
         Ok(())
     }
 
-    /// The key that one frame gives for this key type (not for `Traceback`).
+    /// The name CPython's messages use for this key type.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Filename => "filename",
+            Self::Lineno => "lineno",
+            Self::Traceback => "traceback",
+            Self::Function => "function",
+            Self::Package => "package",
+        }
+    }
+
+    /// The key that one frame gives for this key type (not for `Traceback`
+    /// or `Package`, whose keys are not made of the frame's own fields).
     pub fn frame_key(self, f: &FrameRec) -> FrameRec {
         match self {
             Self::Lineno | Self::Traceback => *f,
-            Self::Filename => FrameRec {
+            Self::Filename | Self::Package => FrameRec {
                 file: f.file,
                 line: 0,
                 col: 0,

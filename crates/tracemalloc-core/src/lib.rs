@@ -4,13 +4,17 @@
 //! * [`store`]: the concurrent trace store with current and peak totals;
 //! * [`sampling`]: object sizes, counts and bytes from V8's sampling profiles;
 //! * [`snapshot`]: immutable columnar snapshots;
+//! * [`package`]: the npm package of a frame's file (the `package` key type);
 //! * [`stats`]: `statistics` and `compare_to` with CPython's grouping and order;
+//! * [`fold`]: builtin frames charged to their JavaScript caller;
 //! * [`filter`] and [`fnmatch`]: `filter_traces` with CPython's matching rules.
 
 pub mod error;
 pub mod filter;
 pub mod fnmatch;
+pub mod fold;
 pub mod keys;
+pub mod package;
 pub mod sampling;
 pub mod snapshot;
 pub mod stats;

@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::keys::{cmp_key, Key, KeyType, Translator};
+use crate::package::package_of;
 use crate::snapshot::Snapshot;
 use crate::tables::{FrameRec, Tables, NONE};
 
@@ -117,17 +118,80 @@ struct Group<M> {
     acc: Acc<M>,
 }
 
-fn group<M: Measure>(snap: &Snapshot, key_type: KeyType, cumulative: bool) -> Result<Vec<Group<M>>> {
-    key_type.check_cumulative(cumulative)?;
+/// Sums size and count per frame sequence: traces that differ only by
+/// total_nframe group together.
+fn per_seq<M: Measure>(snap: &Snapshot) -> Vec<Acc<M>> {
     let t = snap.tables();
     let per_tb = per_traceback::<M>(snap);
-    // Traces that differ only by total_nframe group together: sum per sequence first.
     let mut per_seq = vec![Acc::<M>::default(); t.seq_count()];
     for (rec, acc) in t.tracebacks().iter().zip(&per_tb) {
         if acc.touched() {
             per_seq[rec.seq as usize].add(acc);
         }
     }
+    per_seq
+}
+
+/// The groups of `snap` by `key_type`, and the tables their keys refer to:
+/// the snapshot's own, or for `package` keys a copy that also holds the
+/// package names.
+fn group<M: Measure>(snap: &Snapshot, key_type: KeyType, cumulative: bool) -> Result<(Arc<Tables>, Vec<Group<M>>)> {
+    key_type.check_cumulative(cumulative)?;
+    if key_type == KeyType::Package {
+        return group_by_package(snap, cumulative);
+    }
+    Ok((Arc::clone(snap.tables()), group_frames(snap, key_type, cumulative)?))
+}
+
+/// Groups by the package of the most recent frame's file, or with
+/// `cumulative` by every package on the stack, each once per trace.
+fn group_by_package<M: Measure>(snap: &Snapshot, cumulative: bool) -> Result<(Arc<Tables>, Vec<Group<M>>)> {
+    let t = snap.tables();
+    let mut tables = (**t).clone();
+    // Package name string id per file string id, found once per file.
+    let mut label_of: FxHashMap<u32, u32> = FxHashMap::default();
+    let mut label = |tables: &mut Tables, file: u32| -> u32 {
+        *label_of
+            .entry(file)
+            .or_insert_with(|| tables.intern_str(&package_of(t.str_bytes(file))))
+    };
+    let mut by_label: FxHashMap<u32, Acc<M>> = FxHashMap::default();
+    let mut seen: Vec<u32> = Vec::new();
+    for (s, acc) in per_seq::<M>(snap).iter().enumerate().filter(|(_, a)| a.touched()) {
+        let seq = t.seq(s as u32);
+        if seq.is_empty() {
+            return Err(Error::range(
+                "cannot group by 'package': a trace has an empty traceback (CPython raises IndexError here)",
+            ));
+        }
+        let take = if cumulative { seq.len() } else { 1 };
+        seen.clear();
+        for &f in &seq[..take] {
+            let l = label(&mut tables, t.frames()[f as usize].file);
+            if !seen.contains(&l) {
+                seen.push(l);
+                by_label.entry(l).or_default().add(acc);
+            }
+        }
+    }
+    let groups = by_label
+        .into_iter()
+        .map(|(file, acc)| Group {
+            key: Key::Frame(FrameRec {
+                file,
+                line: 0,
+                col: 0,
+                func: NONE,
+            }),
+            acc,
+        })
+        .collect();
+    Ok((Arc::new(tables), groups))
+}
+
+fn group_frames<M: Measure>(snap: &Snapshot, key_type: KeyType, cumulative: bool) -> Result<Vec<Group<M>>> {
+    let t = snap.tables();
+    let per_seq = per_seq::<M>(snap);
     let touched = per_seq.iter().enumerate().filter(|(_, a)| a.touched());
     if key_type == KeyType::Traceback {
         return Ok(touched
@@ -167,11 +231,7 @@ fn group<M: Measure>(snap: &Snapshot, key_type: KeyType, cumulative: bool) -> Re
         } else {
             return Err(Error::range(format!(
                 "cannot group by '{}': a trace has an empty traceback (CPython raises IndexError here)",
-                if key_type == KeyType::Function {
-                    "function"
-                } else {
-                    "filename"
-                }
+                key_type.name()
             )));
         }
     }
@@ -228,8 +288,8 @@ pub struct StatRows {
 }
 
 fn statistics_as<M: Measure>(snap: &Snapshot, key_type: KeyType, cumulative: bool) -> Result<StatRows> {
-    let t = snap.tables();
-    let mut groups = group::<M>(snap, key_type, cumulative)?;
+    let (tables, mut groups) = group::<M>(snap, key_type, cumulative)?;
+    let t = &tables;
     sort_desc(&mut groups, |a, b| {
         a.acc
             .size
@@ -238,7 +298,7 @@ fn statistics_as<M: Measure>(snap: &Snapshot, key_type: KeyType, cumulative: boo
             .then_with(|| cmp_key(t, &a.key, t, &b.key))
     });
     Ok(StatRows {
-        tables: Arc::clone(t),
+        tables: Arc::clone(&tables),
         keys: groups.iter().map(|g| g.key).collect(),
         size: groups.iter().map(|g| g.acc.size.to_f64()).collect(),
         count: groups.iter().map(|g| g.acc.count.to_f64()).collect(),
@@ -306,9 +366,9 @@ struct DiffRow<M> {
 }
 
 fn compare_as<M: Measure>(new: &Snapshot, old: &Snapshot, key_type: KeyType, cumulative: bool) -> Result<DiffRows> {
-    let new_groups = group::<M>(new, key_type, cumulative)?;
-    let old_groups = group::<M>(old, key_type, cumulative)?;
-    let (nt, ot) = (new.tables(), old.tables());
+    let (new_tables, new_groups) = group::<M>(new, key_type, cumulative)?;
+    let (old_tables, old_groups) = group::<M>(old, key_type, cumulative)?;
+    let (nt, ot) = (&new_tables, &old_tables);
     // Keys compare by id when one snapshot's tables extend the other's (the
     // same tables, or two snapshots of one store); otherwise by content.
     let same_ids = Arc::ptr_eq(nt, ot) || ot.is_prefix_of(nt) || nt.is_prefix_of(ot);

@@ -109,6 +109,20 @@ impl HeapSnapshotReader {
         self.feed_path(&env, &path)
     }
 
+    /// Keeps builtin frames (script id 0: `join`, `replace`) as V8 reports
+    /// them when `raw` is true (the default); when false, each is folded
+    /// into its nearest caller with a script, named `caller (via builtin)`,
+    /// as exact mode does. Call after `finish()`; applies to what is read
+    /// from the heap afterwards.
+    #[napi(catch_unwind)]
+    pub fn set_raw_frames(&mut self, env: Env, raw: bool) -> napi::Result<()> {
+        self.heap
+            .as_mut()
+            .ok_or_else(|| throw(&env, Error::range("the heap snapshot is not finished yet")))?
+            .set_raw_frames(raw);
+        Ok(())
+    }
+
     /// Ends the input; errors name what was malformed.
     #[napi(catch_unwind)]
     pub fn finish(&mut self, env: Env) -> napi::Result<()> {

@@ -25,6 +25,9 @@ pub struct StatisticsColumns {
     pub size: Float64Array,
     /// Count of each row.
     pub count: Float64Array,
+    /// Strings that keys name beyond the snapshot's own tables (the
+    /// `package` key's package names), with ids from the table's string count up.
+    pub extra_strings: Vec<Utf16String>,
 }
 
 /// Rows of `compareTo`, already sorted; keys as in [`StatisticsColumns`].
@@ -42,6 +45,22 @@ pub struct DiffColumns {
     pub count: Float64Array,
     /// Count difference.
     pub count_diff: Float64Array,
+    /// Strings that new-side keys name beyond the new snapshot's tables (see [`StatisticsColumns`]).
+    pub new_extra_strings: Vec<Utf16String>,
+    /// Strings that old-side keys name beyond the old snapshot's tables.
+    pub old_extra_strings: Vec<Utf16String>,
+}
+
+/// The strings of `grown` from id `base` up: what grouping added to a
+/// snapshot's tables (package names).
+fn extra_strings(grown: &Tables, base: usize) -> Vec<Utf16String> {
+    (base..grown.str_count())
+        .map(|id| {
+            let mut units = Vec::new();
+            wtf8::push_to_utf16(grown.str_bytes(id as u32), &mut units);
+            Utf16String::from(units)
+        })
+        .collect()
 }
 
 /// One filter as read at call time. `pattern` is absent for a domain filter.
@@ -178,6 +197,7 @@ impl NativeSnapshot {
             keys: encode_keys(&rows.keys),
             size: Float64Array::new(rows.size),
             count: Float64Array::new(rows.count),
+            extra_strings: extra_strings(&rows.tables, self.inner.tables().str_count()),
         })
     }
 
@@ -199,6 +219,8 @@ impl NativeSnapshot {
             size_diff: Float64Array::new(rows.size_diff),
             count: Float64Array::new(rows.count),
             count_diff: Float64Array::new(rows.count_diff),
+            new_extra_strings: extra_strings(&rows.new_tables, self.inner.tables().str_count()),
+            old_extra_strings: extra_strings(&rows.old_tables, old.inner.tables().str_count()),
         })
     }
 

@@ -3,12 +3,15 @@
 
 use std::sync::Arc;
 
+use tracemalloc_core::fold::{BuiltinFolder, Folded, UNKNOWN_FILE};
 use tracemalloc_core::snapshot::{Snapshot, MAX_SIZE};
 use tracemalloc_core::tables::{FrameRec, Tables, TracebackRec, NONE};
 
 /// A function of the allocation tracker, its strings resolved.
 #[derive(Debug, Clone)]
 pub(crate) struct FuncInfo {
+    /// A builtin or VM state (script id 0), which folds into its caller.
+    pub builtin: bool,
     pub file: Vec<u8>,
     pub name: Vec<u8>,
     pub line: u32,
@@ -65,41 +68,58 @@ impl<'a> TracebackInterner<'a> {
         if self.tb_of[slot] != NONE {
             return self.tb_of[slot];
         }
-        let (heap, tables, frame_of) = (self.heap, &mut self.tables, &mut self.frame_of);
+        let heap = self.heap;
+        let tables = &mut self.tables;
         self.seq.clear();
-        let seq = &mut self.seq;
-        heap.walk(tn, nframe, |fi| {
-            if frame_of[fi] == NONE {
-                let f = &heap.funcs[fi];
-                let rec = FrameRec {
-                    file: tables.intern_str(&f.file),
-                    line: f.line,
-                    col: f.col,
-                    func: tables.intern_str(&f.name),
-                };
-                frame_of[fi] = tables.intern_frame(rec);
+        let total = if heap.raw_frames {
+            let frame_of = &mut self.frame_of;
+            let seq = &mut self.seq;
+            heap.walk(tn, nframe, |fi| {
+                if frame_of[fi] == NONE {
+                    let f = &heap.funcs[fi];
+                    frame_of[fi] = intern_frame(tables, &f.file, f.line, f.col, &f.name);
+                }
+                seq.push(frame_of[fi]);
+            });
+            heap.tree_depth[slot]
+        } else {
+            let (frames, total) = heap.folded(tn, nframe);
+            for f in &frames {
+                self.seq.push(intern_frame(tables, &f.file, f.line, f.col, &f.func));
             }
-            seq.push(frame_of[fi]);
-        });
-        let mut total = heap.tree_depth[slot];
+            total
+        };
         // No JavaScript frame: CPython's "<unknown>":0 frame, depth 1.
-        if total == 0 {
-            let file = tables.intern_str(b"<unknown>");
-            seq.push(tables.intern_frame(FrameRec {
+        let total = if total == 0 {
+            let file = tables.intern_str(UNKNOWN_FILE);
+            self.seq.push(tables.intern_frame(FrameRec {
                 file,
                 line: 0,
                 col: 0,
                 func: NONE,
             }));
-            total = 1;
-        }
-        let seq_id = tables.intern_seq(seq);
+            1
+        } else {
+            total
+        };
+        let seq_id = tables.intern_seq(&self.seq);
         self.tb_of[slot] = tables.intern_traceback(TracebackRec {
             seq: seq_id,
             total_nframe: total,
         });
         self.tb_of[slot]
     }
+}
+
+/// Interns one frame's strings and the frame.
+fn intern_frame(tables: &mut Tables, file: &[u8], line: u32, col: u32, func: &[u8]) -> u32 {
+    let rec = FrameRec {
+        file: tables.intern_str(file),
+        line,
+        col,
+        func: tables.intern_str(func),
+    };
+    tables.intern_frame(rec)
 }
 
 /// A parsed heap snapshot: totals, and for each object allocated while the
@@ -126,6 +146,10 @@ pub struct ParsedHeap {
     /// Per trace tree node: allocations and bytes since tracking began, collected ones included.
     pub(crate) tree_count: Vec<u64>,
     pub(crate) tree_size: Vec<u64>,
+    /// Keep builtin frames as V8 reports them (the default, as imported
+    /// files keep their frames) instead of folding them into their caller
+    /// (see [`tracemalloc_core::fold`]; exact mode folds by default).
+    pub(crate) raw_frames: bool,
 }
 
 impl ParsedHeap {
@@ -242,6 +266,10 @@ impl ParsedHeap {
     pub fn traceback_of(&self, id: u64, nframe: u32) -> Option<HeapTraceback> {
         let k = self.ids.iter().position(|&x| x == id)?;
         let tn = self.trace_nodes[k];
+        if !self.raw_frames {
+            let (frames, total_nframe) = self.folded(tn, nframe);
+            return Some(HeapTraceback { frames, total_nframe });
+        }
         let mut frames = Vec::new();
         self.walk(tn, nframe, |fi| {
             let f = &self.funcs[fi];
@@ -256,6 +284,48 @@ impl ParsedHeap {
             frames,
             total_nframe: self.tree_depth[tn as usize],
         })
+    }
+
+    /// Keeps builtin frames as V8 reports them (`raw`, the default) or
+    /// folds each into its nearest caller with a script
+    /// ([`tracemalloc_core::fold`]), in the snapshots and tracebacks made after.
+    pub fn set_raw_frames(&mut self, raw: bool) {
+        self.raw_frames = raw;
+    }
+
+    /// The frames of trace tree node `tn` with builtins folded into their
+    /// callers, cut to `nframe`, and the folded stack's depth.
+    fn folded(&self, tn: u32, nframe: u32) -> (Vec<HeapFrame>, u32) {
+        let mut folder = BuiltinFolder::new();
+        let mut frames = Vec::new();
+        self.walk(tn, u32::MAX, |fi| {
+            let f = &self.funcs[fi];
+            let func = match folder.push(f.builtin, &f.name) {
+                Folded::Held => return,
+                Folded::Kept => f.name.clone(),
+                Folded::Renamed(name) => name,
+            };
+            if frames.len() < nframe as usize {
+                frames.push(HeapFrame {
+                    file: f.file.clone(),
+                    line: f.line,
+                    col: f.col,
+                    func,
+                });
+            }
+        });
+        let (rest, total) = folder.finish();
+        for func in rest {
+            if frames.len() < nframe as usize {
+                frames.push(HeapFrame {
+                    file: UNKNOWN_FILE.to_vec(),
+                    line: 0,
+                    col: 0,
+                    func: func.to_vec(),
+                });
+            }
+        }
+        (frames, total)
     }
 
     /// The size charged to the object with V8 id `id`: its `self_size` plus

@@ -200,6 +200,7 @@ pub(crate) struct FuncLayout {
     pub width: usize,
     pub name: usize,
     pub script: usize,
+    pub script_id: Option<usize>,
     pub line: Option<usize>,
     pub col: Option<usize>,
 }
@@ -270,6 +271,7 @@ impl Meta {
                 width: ff.len(),
                 name: need(&ff, "name", "trace_function_info_fields")?,
                 script: need(&ff, "script_name", "trace_function_info_fields")?,
+                script_id: pos(&ff, "script_id"),
                 line: pos(&ff, "line"),
                 col: pos(&ff, "column"),
             }),

@@ -13,6 +13,7 @@ use super::names::script_path;
 use super::strings::StringsParser;
 use super::tree::TraceTree;
 use tracemalloc_core::error::Result;
+use tracemalloc_core::fold::is_scriptless;
 use tracemalloc_core::tables::NONE;
 
 /// The name suffix of V8's ArrayBuffer backing-store nodes
@@ -54,6 +55,8 @@ impl CompactU64 {
 pub(crate) struct RawFunc {
     pub name: u32,
     pub script: u32,
+    /// V8's script id: 0 for builtins and VM states; `None` when the snapshot has no such field.
+    pub script_id: Option<i64>,
     pub line: u32,
     pub col: u32,
 }
@@ -351,6 +354,7 @@ impl Builder {
         let f = RawFunc {
             name: string(l.name)?,
             script: string(l.script)?,
+            script_id: l.script_id.map(|p| r[p]),
             line: pos(l.line),
             col: pos(l.col),
         };
@@ -435,6 +439,7 @@ impl Builder {
             tree_count: Vec::new(),
             tree_size: Vec::new(),
             watched_untraced: Vec::new(),
+            raw_frames: true,
         };
         for (k, &t) in b.trace.iter().enumerate() {
             if t == 0 {
@@ -501,8 +506,11 @@ impl Resolved {
 
     /// A function info with its strings resolved.
     pub(crate) fn func_info(&self, f: &RawFunc) -> FuncInfo {
+        let file = script_path(self.string(f.script));
         FuncInfo {
-            file: script_path(self.string(f.script)),
+            // Eval'd code has no script name but a script of its own.
+            builtin: f.script_id.map_or_else(|| is_scriptless(&file), |id| id == 0),
+            file,
             name: self.string(f.name).to_vec(),
             line: f.line,
             col: f.col,
