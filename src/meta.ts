@@ -5,7 +5,7 @@
  * @module
  */
 import type { NativeSnapshot } from './native'
-import { Snapshot, type CaptureInfo } from './snapshot'
+import { Snapshot, type CaptureInfo, type CaptureQuality } from './snapshot'
 
 /**
  * Metadata stored with a snapshot in files. Keys written by later versions
@@ -26,6 +26,8 @@ export interface SnapshotMeta {
   time?: number
   /** The format the traces were first read from (`heapprofile`, `heapsnapshot`); absent for a live capture. */
   origin?: string
+  /** What the capture measured about its own accuracy ({@link CaptureQuality}). */
+  quality?: CaptureQuality
   [key: string]: unknown
 }
 
@@ -40,6 +42,7 @@ export function metaOf(snapshot: Snapshot): SnapshotMeta {
     if (info.pid !== null) meta.pid = info.pid
     if (info.time !== null) meta.time = info.time
     if (info.origin !== null) meta.origin = info.origin
+    if (info.quality) meta.quality = info.quality
   }
   return meta
 }
@@ -49,7 +52,25 @@ export function metaJson(snapshot: Snapshot): string {
   return JSON.stringify(metaOf(snapshot))
 }
 
-const KNOWN = new Set(['tracebackLimit', 'mode', 'samplingInterval', 'nodeVersion', 'pid', 'time', 'origin'])
+const KNOWN = new Set(['tracebackLimit', 'mode', 'samplingInterval', 'nodeVersion', 'pid', 'time', 'origin', 'quality'])
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0
+
+/**
+ * The `quality` of a file's metadata, or undefined when it is absent or not
+ * of the expected shape (a file is untrusted: the figures are shown in reports).
+ */
+function qualityOf(v: unknown): CaptureQuality | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined
+  const q = v as Record<string, unknown>
+  const out: CaptureQuality = {}
+  const b = q.sizeBasis as Record<string, unknown> | undefined
+  if (b !== null && typeof b === 'object' && isCount(b.solved) && isCount(b.borrowed) && isCount(b.guessed) && isCount(b.foreign)) {
+    out.sizeBasis = { solved: b.solved, borrowed: b.borrowed, guessed: b.guessed, foreign: b.foreign }
+  }
+  if (isCount(q.trackerLost)) out.trackerLost = q.trackerLost
+  return Object.keys(out).length > 0 ? out : undefined
+}
 
 /**
  * Wraps an engine snapshot read from a file, with the metadata JSON the
@@ -68,6 +89,8 @@ export function snapshotFromFile(native: NativeSnapshot, json: string): Snapshot
           time: meta.time ?? null,
           origin: meta.origin ?? null,
         }
+  const quality = qualityOf(meta.quality)
+  if (info !== null && quality !== undefined) info.quality = quality
   const extra: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(meta)) if (!KNOWN.has(k)) extra[k] = v
   return Snapshot.wrap(native, meta.tracebackLimit, undefined, info, extra)
