@@ -125,6 +125,14 @@ test('the package key is checked like the others', (t) => {
       ['(app)', 5],
     ],
   )
+  // A row prints the package alone (the key's line 0 is no line of code).
+  t.is(String(snap.statistics('package')[0]), '@s/x: size=100 B, count=1, average=100 B')
+  const older = new Snapshot([[0, 40, [['/p/node_modules/@s/x/a.js', 1]], 1]], 1)
+  t.is(String(snap.compareTo(older, 'package')[0]), '@s/x: size=100 B (+60 B), count=1 (+0), average=100 B')
+  // A key replaced by hand prints as a traceback again, as in CPython.
+  const st = snap.statistics('package')[0]!
+  st.traceback = snap.statistics('lineno')[0]!.traceback
+  t.regex(String(st), /^\/p\/node_modules\/@s\/x\/a\.js:1: /)
 })
 
 test('format() cuts long source lines around the frame column', (t) => {

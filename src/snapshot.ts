@@ -243,7 +243,7 @@ export class Snapshot {
     const tables = this.tables
     const out: Statistic[] = new Array(r.size.length)
     for (let i = 0; i < out.length; i++) {
-      out[i] = new Statistic(new KeyRef(tables, r.keys, i, r.extraStrings), edge(r.size[i]!), edge(r.count[i]!))
+      out[i] = new Statistic(new KeyRef(tables, r.keys, i, r.extraStrings, keyType === 'package'), edge(r.size[i]!), edge(r.count[i]!))
     }
     return out
   }
@@ -264,7 +264,7 @@ export class Snapshot {
     const out: StatisticDiff[] = new Array(r.size.length)
     for (let i = 0; i < out.length; i++) {
       out[i] = new StatisticDiff(
-        new KeyRef(sides[r.side[i]!]!, r.keys, i, extras[r.side[i]!]),
+        new KeyRef(sides[r.side[i]!]!, r.keys, i, extras[r.side[i]!], keyType === 'package'),
         edge(r.size[i]!),
         edge(r.sizeDiff[i]!),
         edge(r.count[i]!),

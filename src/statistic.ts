@@ -14,6 +14,8 @@ export class KeyRef {
     readonly row: number,
     /** Strings keys name beyond the tables (see `TablesView.frameOf`). */
     readonly extra: readonly string[] = [],
+    /** A `package` key: its text is the package's name alone. */
+    readonly byPackage = false,
   ) {}
 }
 
@@ -31,9 +33,17 @@ function average(size: number, count: number): string {
 /** A group of traces keyed by a traceback that is built on first read. */
 abstract class Grouped {
   #traceback: TracebackSource
+  #byPackage: boolean
 
   constructor(traceback: TracebackSource) {
     this.#traceback = traceback
+    this.#byPackage = traceback instanceof KeyRef && traceback.byPackage
+  }
+
+  /** The key as `str()` prints it: the traceback, or a package's name for the `package` key type. */
+  protected get keyText(): string {
+    const tb = this.traceback
+    return this.#byPackage ? (tb.at(0)?.filename ?? String(tb)) : String(tb)
   }
 
   /** The group key: a traceback without totalNframe. */
@@ -45,6 +55,7 @@ abstract class Grouped {
   /** Replaces the group key (the attribute is writable in CPython too). */
   set traceback(tb: Traceback) {
     this.#traceback = tb
+    this.#byPackage = false
   }
 }
 
@@ -67,7 +78,7 @@ export class Statistic extends Grouped {
 
   /** Python's `str()`: `a.py:5: size=5002 B, count=2, average=2501 B`. */
   override toString(): string {
-    return `${this.traceback}: size=${formatSize(this.size, false)}, count=${formatCount(this.count, false)}${average(this.size, this.count)}`
+    return `${this.keyText}: size=${formatSize(this.size, false)}, count=${formatCount(this.count, false)}${average(this.size, this.count)}`
   }
 
   /** Python's `repr()`: `<Statistic traceback=<Traceback ...> size=5002 count=2>`. */
@@ -109,7 +120,7 @@ export class StatisticDiff extends Grouped {
   /** Python's `str()`: `a.py:5: size=5002 B (+5000 B), count=2 (+1), average=2501 B`. */
   override toString(): string {
     return (
-      `${this.traceback}: size=${formatSize(this.size, false)} (${formatSize(this.sizeDiff, true)}), ` +
+      `${this.keyText}: size=${formatSize(this.size, false)} (${formatSize(this.sizeDiff, true)}), ` +
       `count=${formatCount(this.count, false)} (${formatCount(this.countDiff, true)})${average(this.size, this.count)}`
     )
   }
