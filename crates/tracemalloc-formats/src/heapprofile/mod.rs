@@ -112,12 +112,19 @@ fn build(p: Profile, options: Options) -> Result<Imported> {
 
     // Each trace: (node, object size, count).
     let mut traces: Vec<(u32, u64, u64)>;
-    let mut interval = options.sampling_interval;
+    // A profile tracemalloc wrote says how it was taken: exact snapshots hold
+    // one sample per trace at its own size, sampled ones their interval.
+    let written_exact = options.sampling_interval.is_none() && p.written.exact == Some(true);
+    let mut interval = options.sampling_interval.or(if written_exact {
+        None
+    } else {
+        p.written.sampling_interval
+    });
     let mut inferred = false;
     let mut orphans = 0u64;
     match &p.samples {
         Some(samples) => {
-            if interval.is_none() {
+            if interval.is_none() && !written_exact {
                 interval = scale::infer_interval(samples.iter().map(|&(_, s)| s));
                 inferred = interval.is_some();
             }
@@ -192,7 +199,7 @@ fn build(p: Profile, options: Options) -> Result<Imported> {
     let snapshot = Snapshot::from_checked_parts(Arc::new(tables), domains, sizes, tracebacks, weights)
         .map_err(|e| format_err(e.message))?;
     let mut meta = Meta::with_limit(limit);
-    meta.mode = Some(Mode::Sampled);
+    meta.mode = Some(if written_exact { Mode::Exact } else { Mode::Sampled });
     meta.sampling_interval = interval;
     meta.origin = Some("heapprofile".into());
     if inferred {

@@ -27,6 +27,19 @@ pub(crate) struct Profile {
     /// `(nodeId, size)` of each sample; `None` when the file has no
     /// `samples` key (profiles of old DevTools versions).
     pub samples: Option<Vec<(u64, u64)>>,
+    /// What tracemalloc's own exporter recorded under the `tracemalloc` key.
+    pub written: Written,
+}
+
+/// The capture fields of a profile written by tracemalloc (its `tracemalloc`
+/// key): they say how to read the samples back, where V8's own profiles
+/// leave the interval to be inferred.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Written {
+    /// The snapshot's mode: `Some(true)` for exact.
+    pub exact: Option<bool>,
+    /// The snapshot's sampling interval, in bytes.
+    pub sampling_interval: Option<f64>,
 }
 
 /// The fields of a node object seen so far.
@@ -47,6 +60,7 @@ pub(crate) fn read<R: Read>(json: &mut Json<R>) -> Result<Profile> {
         id: Vec::new(),
         self_size: Vec::new(),
         samples: None,
+        written: Written::default(),
     };
     expect(json, Tok::ObjStart, "the profile")?;
     let mut head = false;
@@ -65,6 +79,7 @@ pub(crate) fn read<R: Read>(json: &mut Json<R>) -> Result<Profile> {
                 }
                 p.samples = Some(read_samples(json)?);
             }
+            Tok::Key if json.text == b"tracemalloc" => p.written = read_written(json)?,
             Tok::Key => {
                 let t = json.next()?;
                 json.skip(t)?;
@@ -79,6 +94,54 @@ pub(crate) fn read<R: Read>(json: &mut Json<R>) -> Result<Profile> {
         return Err(format_err("the \"head\" node is missing"));
     }
     Ok(p)
+}
+
+/// Reads the `tracemalloc` object: its `mode` and `samplingInterval`; other
+/// keys are skipped.
+fn read_written<R: Read>(json: &mut Json<R>) -> Result<Written> {
+    let mut w = Written::default();
+    expect(json, Tok::ObjStart, "\"tracemalloc\"")?;
+    loop {
+        match json.next()? {
+            Tok::Key if json.text == b"mode" => match json.next()? {
+                Tok::Str if json.text == b"exact" => w.exact = Some(true),
+                Tok::Str if json.text == b"sampled" => w.exact = Some(false),
+                t => {
+                    return Err(err_at(
+                        json.at,
+                        format!(
+                            "tracemalloc.mode must be \"sampled\" or \"exact\", found {}",
+                            t.describe()
+                        ),
+                    ))
+                }
+            },
+            Tok::Key if json.text == b"samplingInterval" => match json.next()? {
+                Tok::Num(v) if (1.0..=MAX_INT).contains(&v) => w.sampling_interval = Some(v),
+                Tok::Null => {}
+                t => {
+                    return Err(err_at(
+                        json.at,
+                        format!(
+                            "tracemalloc.samplingInterval must be a positive number, found {}",
+                            t.describe()
+                        ),
+                    ))
+                }
+            },
+            Tok::Key => {
+                let t = json.next()?;
+                json.skip(t)?;
+            }
+            Tok::ObjEnd => return Ok(w),
+            t => {
+                return Err(err_at(
+                    json.at,
+                    format!("\"tracemalloc\": expected a key, found {}", t.describe()),
+                ))
+            }
+        }
+    }
 }
 
 fn expect<R: Read>(json: &mut Json<R>, want: Tok, what: &str) -> Result<()> {

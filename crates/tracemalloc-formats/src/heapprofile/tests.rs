@@ -312,3 +312,57 @@ fn random_damage_never_panics() {
         let _ = import_bytes(&b, Options::default());
     }
 }
+
+/// `doc()` with a `tracemalloc` key holding `written`.
+fn doc_written(written: &str) -> String {
+    let d = doc();
+    format!("{},\"tracemalloc\":{written}}}", &d[..d.len() - 1])
+}
+
+#[test]
+fn a_profile_tracemalloc_wrote_is_read_as_it_was_taken() {
+    // Sampled at 32 B: sizes are unscaled with that interval, not an inferred one.
+    let imp = import_bytes(
+        doc_written(r#"{"tracebackLimit":5,"mode":"sampled","samplingInterval":32,"future":[1]}"#).as_bytes(),
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(imp.meta.mode, Some(Mode::Sampled));
+    assert_eq!(imp.meta.sampling_interval, Some(32.0));
+    assert!(!imp.meta.extra.contains_key("samplingIntervalInferred"));
+    // Exact: each sample is one object of its own size.
+    let imp = import_bytes(
+        doc_written(r#"{"tracebackLimit":5,"mode":"exact"}"#).as_bytes(),
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(imp.meta.mode, Some(Mode::Exact));
+    assert_eq!(imp.meta.sampling_interval, None);
+    assert!(imp.snapshot.weights().is_none());
+    let mut sizes: Vec<u64> = traces(&imp).iter().map(|t| t.2).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [8, 32, 64, 64]);
+    // An interval given by the caller wins over the file's.
+    let imp = import_bytes(
+        doc_written(r#"{"mode":"sampled","samplingInterval":32}"#).as_bytes(),
+        Options {
+            sampling_interval: Some(1.0),
+        },
+    )
+    .unwrap();
+    assert_eq!(imp.meta.sampling_interval, Some(1.0));
+    // Wrong types are named.
+    for (bad, want) in [
+        (r#"{"mode":"fast"}"#, "tracemalloc.mode must be"),
+        (
+            r#"{"samplingInterval":-4}"#,
+            "tracemalloc.samplingInterval must be a positive number",
+        ),
+        (r#"[1]"#, "\"tracemalloc\" must be an object"),
+    ] {
+        let e = import_bytes(doc_written(bad).as_bytes(), Options::default())
+            .err()
+            .unwrap();
+        assert!(e.message.contains(want), "{bad}: {}", e.message);
+    }
+}
