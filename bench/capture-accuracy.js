@@ -25,24 +25,8 @@ const { Session } = require('node:inspector')
 const { runInNewContext } = require('node:vm')
 const v8 = require('node:v8')
 
-const SETS = [
-  { kind: 'number', size: 16 },
-  ...[24, 32, 48, 64, 128, 256, 1024, 4096, 16384, 41000, 65536, 262144, 1031920].map((size) => ({ kind: 'string', size })),
-  { kind: 'array', size: 32 + 16 + 8 * 131070 },
-]
+const { SETS, MAKERS } = require('./known-sets')
 const SET_BYTES = 48 << 20
-
-const latin1 = Buffer.alloc(1 << 20, 'a')
-function makeNumbers(holder, n) {
-  for (let i = 0; i < n; i++) holder[i] = i + 0.5
-}
-function makeStrings(holder, n, length) {
-  for (let i = 0; i < n; i++) holder[i] = latin1.latin1Slice(0, length)
-}
-function makeArrays(holder, n) {
-  for (let i = 0; i < n; i++) holder[i] = new Array(131070)
-}
-const MAKERS = { number: makeNumbers, string: makeStrings, array: makeArrays }
 
 /** Makes `n` objects of `set` into a holder made beforehand (which holds an object, so numbers are boxed). */
 function allocate(set, n) {
