@@ -63,4 +63,11 @@ test('the report follows the header with the top rows and the total', (t) => {
   t.is(lines.at(-1), 'Total: 4000 B in 2 traces')
   const data = reportHeader(Snapshot.fromColumns(columns(), 4), 'lineno')
   t.regex(data[0]!, /snapshot of 2 traces, grouped by lineno/)
+  // Imported files say what they are: a heap snapshot holds live objects, not those since start().
+  const heap = reportHeader(captured({ mode: 'exact', samplingInterval: null, origin: 'heapsnapshot' }), 'lineno').join('\n')
+  t.regex(heap, /V8 heap snapshot, 4 frame\(s\), grouped by lineno; sizes and counts are exact for the live objects it holds/)
+  t.notRegex(heap, /since start\(\)/)
+  const unknown = reportHeader(captured({ samplingInterval: null, origin: 'heapprofile' }), 'lineno').join('\n')
+  t.regex(unknown, /sampled mode, interval unknown/)
+  t.notRegex(unknown, /0 B/)
 })

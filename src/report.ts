@@ -13,9 +13,8 @@ import type { KeyType, Snapshot } from './snapshot'
  * same samples.
  */
 const COUNT_BOUND =
-  'measured at the default interval over every 8-aligned size from 16 B to 4 KiB, one site each, in several runs: ' +
   "V8's own count for 499 to 502 of 511 sizes at 10 samples a size (the rest guessed, worst 12.5x), 508 to 510 at 30, " +
-  'all 511 at 100; with 3 samples, about 3 in 4 (worst 100x)'
+  'all 511 at 100 (every 8-aligned size from 16 B to 4 KiB, default interval)'
 
 /** Whole percent of `part` in `total`. */
 function percent(part: number, total: number): string {
@@ -28,6 +27,11 @@ export function reportHeader(snap: Snapshot, keyType: KeyType): string[] {
   const lines: string[] = []
   if (info === null) {
     lines.push(`tracemalloc: snapshot of ${snap.traces.length} traces, grouped by ${keyType}`)
+  } else if (info.mode === 'exact' && info.origin === 'heapsnapshot') {
+    lines.push(
+      `tracemalloc: V8 heap snapshot, ${snap.tracebackLimit} frame(s), grouped by ${keyType}; ` +
+        'sizes and counts are exact for the live objects it holds',
+    )
   } else if (info.mode === 'exact') {
     lines.push(
       `tracemalloc: exact mode (V8 allocation tracker), ${snap.tracebackLimit} frame(s), grouped by ${keyType}; ` +
@@ -41,15 +45,13 @@ export function reportHeader(snap: Snapshot, keyType: KeyType): string[] {
       )
     }
   } else {
-    const interval = info.samplingInterval ?? 0
+    const interval = info.samplingInterval
+    const every = interval ? formatSize(interval, false) : 'unknown'
     lines.push(
-      `tracemalloc: sampled mode, interval ${formatSize(interval, false)}, ${snap.tracebackLimit} frame(s), grouped by ${keyType}`,
-      "tracemalloc: sizes are unbiased estimates (V8's per-site totals) with a relative error of about 1/sqrt(samples) per row " +
-        '(+-10% at 100 samples; retained sets of 16 B to 1 MiB objects measured within 5%, median of 7 runs); ' +
-        `objects of ${formatSize(interval, false)} or more are near exact`,
-      'tracemalloc: counts rest on the object size behind each sample, which V8 reports only multiplied by its count: ' +
-        `it is recovered from V8's per-site totals once a site holds a few samples of it (${COUNT_BOUND}), else guessed, ` +
-        'and a guessed count can read up to 100x high',
+      `tracemalloc: sampled mode, interval ${every}, ${snap.tracebackLimit} frame(s), grouped by ${keyType}`,
+      'tracemalloc: sizes: unbiased, relative error about 1/sqrt(samples) per row (+-10% at 100 samples); ' +
+        `retained sets of 16 B to 1 MiB objects measured within 5%${interval ? `; objects of ${every} or more near exact` : ''}`,
+      `tracemalloc: counts: ${COUNT_BOUND}; a count whose object size had to be guessed can read up to 100x high`,
     )
     const b = info.quality?.sizeBasis
     if (b) {
@@ -57,15 +59,15 @@ export function reportHeader(snap: Snapshot, keyType: KeyType): string[] {
       const parts = [`${percent(b.solved, total)} recovered`, `${percent(b.borrowed, total)} borrowed from another site`]
       parts.push(`${percent(b.guessed, total)} guessed`)
       if (b.foreign > 0) parts.push(`${percent(b.foreign, total)} sampled at another interval`)
-      lines.push(`tracemalloc: this snapshot's sampled bytes by object size: ${parts.join(', ')}`)
+      lines.push(`tracemalloc: this snapshot's bytes by object size: ${parts.join(', ')}`)
       if (b.guessed + b.foreign > 0.05 * total) {
         lines.push('tracemalloc: counts and averages of rows made of guessed bytes can mislead: compare sizes, not counts')
       }
     }
   }
   lines.push(
-    'tracemalloc: V8 charges an allocation to the allocating function (its start line:column), not to the allocating line, ' +
-      'and inlined functions to their caller (start(n, { preciseFrames: true }) turns inlining off)',
+    'tracemalloc: frames are functions at their start line:column; inlined functions are charged to their caller ' +
+      '(preciseFrames turns inlining off)',
   )
   return lines
 }
