@@ -74,7 +74,9 @@ if (peer === 'pprof') {
   pprof = require(join(__dirname, 'peers', 'node_modules', '@datadog', 'pprof'))
   pprof.heap.start(Number(peerInterval), 128)
 } else if (peer === null && mode !== 'none') {
-  tm.start(1, mode === 'exact' ? { mode: 'exact' } : { samplingInterval: Number(mode) })
+  // Raw frames: the peers charge a builtin's allocations to the builtin itself,
+  // so sites are compared on V8's own frames (folding moves bytes, never adds them).
+  tm.start(1, mode === 'exact' ? { mode: 'exact', rawFrames: true } : { samplingInterval: Number(mode), rawFrames: true })
 }
 // Held from the global object, so that the objects, and this script (V8
 // names a sample's file and line only while its script lives), are still

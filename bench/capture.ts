@@ -179,9 +179,10 @@ function sizeSweep(peers: boolean): void {
       sets.forEach((set, i) => {
         const { stdout, sites } = underHeapProf(script, ['size-set', String(i)], INTERVAL)
         const { n, fn } = JSON.parse(stdout) as { n: number; fn: string }
-        // The maker functions are the only ones named so; sum every site they own.
-        const line = readFileSync(script, 'utf8').split('\n').findIndex((l) => l.startsWith(`function ${fn}(`)) + 1
-        const bytes = sites.filter(([k]) => k.startsWith(`${script}:${line}:`)).reduce((a, [, b]) => a + b, 0)
+        // The maker functions (bench/known-sets.js) are the only ones named so; sum every site they own.
+        const makers = join(__dirname, 'known-sets.js')
+        const line = readFileSync(makers, 'utf8').split('\n').findIndex((l) => l.startsWith(`function ${fn}(`)) + 1
+        const bytes = sites.filter(([k]) => k.startsWith(`${makers}:${line}:`)).reduce((a, [, b]) => a + b, 0)
         hp[i]!.push(bytes / (n * set.size))
       })
     }
