@@ -105,7 +105,9 @@ for (const mode of ['sampled', 'exact'] as const) {
       // Allocation sites, collected objects included: V8's trace tree totals.
       const [gLine, gCol] = declared('garbageArrays')
       const garbage = m.sites.allocated!.find((s) => s.function === 'garbageArrays')
-      t.like(garbage, { file: here, line: gLine, column: gCol, count: 500 })
+      t.like(garbage, { file: here, line: gLine, column: gCol })
+      // The 500 arrays, and on Node 24 a few small objects V8 makes for the function itself (503 seen).
+      t.true(garbage!.count >= 500 && garbage!.count <= 505, `garbageArrays count ${garbage!.count}`)
       t.true(Math.abs(garbage!.size - 500 * ARRAY_BYTES) / (500 * ARRAY_BYTES) < 0.01, `garbageArrays allocated ${garbage!.size}`)
       t.is(m.sites.allocated![0]!.function, 'garbageArrays')
     }
@@ -232,9 +234,15 @@ test('baselines: recorded, compared with tolerance and slack, other captures not
   const capture = { mode: 'sampled' as const, samplingInterval: 1024 }
   t.like(checkBaseline(file, 'k', 100_000, capture, { update: false, tolerance: 0.1 }), { status: 'none' })
   checkBaseline(file, 'k', 100_000, capture, { update: true, tolerance: 0.1 })
-  t.like(checkBaseline(file, 'k', 114_000, capture, { update: false, tolerance: 0.1 }), { status: 'within', allowed: 100_000 * 1.1 + 4096 })
-  t.like(checkBaseline(file, 'k', 115_000, capture, { update: false, tolerance: 0.1 }), { status: 'grew' })
-  t.like(checkBaseline(file, 'k', 115_000, capture, { update: false, tolerance: 0.1, toleranceOverride: 0.5 }), { status: 'within' })
+  // Slack: three standard errors of a sampled 100 kB at 1 KiB, 3 x sqrt(100,000 x 1,024) = 30,358 B.
+  const allowed = 100_000 * 1.1 + 3 * Math.sqrt(100_000 * 1024)
+  t.like(checkBaseline(file, 'k', 140_000, capture, { update: false, tolerance: 0.1 }), { status: 'within', allowed })
+  t.like(checkBaseline(file, 'k', 141_000, capture, { update: false, tolerance: 0.1 }), { status: 'grew' })
+  t.like(checkBaseline(file, 'k', 141_000, capture, { update: false, tolerance: 0.1, toleranceOverride: 0.5 }), { status: 'within' })
+  // Exact mode has no sampling error: 4 kB of slack.
+  checkBaseline(file, 'e', 100_000, { mode: 'exact', samplingInterval: null }, { update: true, tolerance: 0.1 })
+  t.like(checkBaseline(file, 'e', 114_000, { mode: 'exact', samplingInterval: null }, { update: false, tolerance: 0.1 }), { status: 'within', allowed: 100_000 * 1.1 + 4096 })
+  t.like(checkBaseline(file, 'e', 115_000, { mode: 'exact', samplingInterval: null }, { update: false, tolerance: 0.1 }), { status: 'grew' })
   t.like(checkBaseline(file, 'k', 1, { mode: 'exact', samplingInterval: null }, { update: false, tolerance: 0.1 }), { status: 'other-capture' })
   recordBaseline(file, 'k', { value: 1, mode: 'sampled', samplingInterval: 1024, tolerance: 0.3 })
   recordBaseline(file, 'k', { value: 2, mode: 'sampled', samplingInterval: 1024 })

@@ -70,11 +70,15 @@ export function recordBaseline(path: string, key: string, entry: BaselineEntry):
 }
 
 /**
- * Slack added to every allowance, so tiny values do not fail on noise: 4 kB,
- * or one sampling interval when that is larger.
+ * Slack added to every allowance, so values do not fail on noise: 4 kB, one
+ * sampling interval, or in sampled mode three standard errors of a sampled
+ * figure of `baseline` bytes (sampling is Poisson: about baseline / interval
+ * samples, so a standard error of sqrt(baseline x interval) bytes),
+ * whichever is largest.
  */
-export function slack(samplingInterval: number | null): number {
-  return Math.max(4096, samplingInterval ?? 0)
+export function slack(samplingInterval: number | null, baseline = 0): number {
+  const interval = samplingInterval ?? 0
+  return Math.max(4096, interval, 3 * Math.sqrt(Math.max(0, baseline) * interval))
 }
 
 /**
@@ -99,6 +103,6 @@ export function checkBaseline(
   if (!entry) return { status: 'none' }
   if (entry.mode !== capture.mode || (entry.samplingInterval ?? null) !== capture.samplingInterval) return { status: 'other-capture', entry }
   const tolerance = options.toleranceOverride ?? entry.tolerance ?? options.tolerance
-  const allowed = entry.value * (1 + tolerance) + slack(capture.samplingInterval)
+  const allowed = entry.value * (1 + tolerance) + slack(capture.samplingInterval, entry.value)
   return { status: value > allowed ? 'grew' : 'within', entry, allowed, tolerance }
 }

@@ -44,7 +44,9 @@ export interface Measurement<T = unknown> {
   /**
    * Bytes allocated on the JavaScript heap while `fn` ran, collected ones
    * included: V8's heap accounting over the GCs in the window. Exact up to
-   * what else ran JavaScript meanwhile.
+   * what else ran JavaScript meanwhile. In exact mode, the allocation
+   * tracker's total when that is larger (the heap's accounting can miss a
+   * GC it was not told of).
    */
   allocated: number
   /**
@@ -197,16 +199,20 @@ export async function beginMeasurement(options: MeasureOptions & { soft?: boolea
           const usedAfter = v8.getHeapStatistics().used_heap_size
           const info = after.captureInfo
           const retained = siteChanges(after, before, ignore)
+          const allocatedSites = allocBefore && allocAfter ? siteChanges(allocAfter, allocBefore, ignore).grown : null
+          // Both figures are lower bounds: the heap's accounting misses what a GC
+          // it was not told of collected, the tracker misses what no site recorded.
+          const tracked = allocatedSites ? allocatedSites.reduce((a, site) => a + site.size, 0) : 0
           return {
             name,
             result: result as T,
             mode: info?.mode ?? s.capture.mode,
             samplingInterval: info?.samplingInterval ?? null,
-            allocated: figures.allocated,
+            allocated: Math.max(figures.allocated, tracked),
             peak: figures.peak,
             retained: retained.net,
             sites: {
-              allocated: allocBefore && allocAfter ? siteChanges(allocAfter, allocBefore, ignore).grown : null,
+              allocated: allocatedSites,
               retained: retained.grown,
             },
             before,
