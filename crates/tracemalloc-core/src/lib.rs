@@ -17,6 +17,7 @@ pub mod keys;
 pub mod package;
 pub mod sampling;
 pub mod snapshot;
+pub mod stack;
 pub mod stats;
 pub mod store;
 pub mod tables;
