@@ -14,6 +14,7 @@ pub mod filter;
 pub mod fnmatch;
 pub mod fold;
 pub mod keys;
+pub mod names;
 pub mod package;
 pub mod sampling;
 pub mod snapshot;

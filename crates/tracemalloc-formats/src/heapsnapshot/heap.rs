@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tracemalloc_core::fold::{BuiltinFolder, Folded, UNKNOWN_FILE};
 use tracemalloc_core::snapshot::{Snapshot, MAX_SIZE};
-use tracemalloc_core::stack::cap_total_nframe;
+use tracemalloc_core::stack::{cap_total_nframe, intern_unknown_frame};
 use tracemalloc_core::tables::{FrameRec, Tables, TracebackRec, NONE};
 
 /// A function of the allocation tracker, its strings resolved.
@@ -92,13 +92,7 @@ impl<'a> TracebackInterner<'a> {
         };
         // No JavaScript frame: CPython's "<unknown>":0 frame, depth 1.
         let total = if total == 0 {
-            let file = tables.intern_str(UNKNOWN_FILE);
-            self.seq.push(tables.intern_frame(FrameRec {
-                file,
-                line: 0,
-                col: 0,
-                func: NONE,
-            }));
+            self.seq.push(intern_unknown_frame(tables));
             1
         } else {
             total

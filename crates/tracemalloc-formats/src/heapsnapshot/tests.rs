@@ -1,9 +1,9 @@
 //! Unit tests of the heap snapshot parser on small hand-written documents.
 
 use super::lexer::{sanitize, Step, StrLexer};
-use super::names::script_path;
 use super::*;
 use tracemalloc_core::error::{ErrorKind, Result};
+use tracemalloc_core::names::script_path;
 
 const META: &str = r#"{"meta":{"node_fields":["type","name","id","self_size","edge_count","trace_node_id","detachedness"],
 "node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic"],"string","number","number","number","number","number"],
