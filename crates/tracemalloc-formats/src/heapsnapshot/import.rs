@@ -21,7 +21,6 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use tracemalloc_core::snapshot::MAX_SIZE;
-use tracemalloc_core::stack::cap_total_nframe;
 use tracemalloc_core::tables::{FrameRec, Tables, TracebackRec, NONE};
 use tracemalloc_core::{Result, Snapshot};
 
@@ -143,7 +142,7 @@ fn build(r: Resolved) -> Result<Imported> {
                     let seq_id = tables.intern_seq(&seq);
                     tb_of[slot] = tables.intern_traceback(TracebackRec {
                         seq: seq_id,
-                        total_nframe: cap_total_nframe(r.tree_depth[slot]),
+                        total_nframe: r.tree_depth[slot],
                     });
                 }
                 tb_of[slot]
