@@ -16,6 +16,7 @@ export {
   importHeapSnapshot,
   importHeapSnapshotAsync,
   LoadedSnapshot,
+  MAX_TOTAL_NFRAME,
   NativeSnapshot,
   removePrivateHeapFiles,
   snapshotDump,

@@ -15,7 +15,10 @@ export interface CallFrame {
   columnNumber: number
 }
 
-/** Turns a script URL into a file name: `file://` URLs become paths; others stay. */
+/**
+ * Turns a script URL into a file name: `file://` URLs become paths; others stay.
+ * Sampled mode's copy of the engine's rule (`tracemalloc_core::names::script_path`).
+ */
 export function fileOfUrl(url: string): string {
   if (url === '') return '<unknown>'
   if (url.startsWith('file://')) {

@@ -4,7 +4,8 @@
  * Node's own (`node:` scripts, builtins without a script) is this package's
  * code (src/, dist/ or the index). User code that runs under one of our
  * frames (a module loaded through the report's compile hook) stays traced,
- * and so do tests and examples.
+ * and so do tests and examples. Sampled mode's copy of the engine's rule
+ * (`tracemalloc_core::stack::is_own_stack`), which exact mode applies.
  * @module
  */
 import { extname, resolve, sep } from 'node:path'

@@ -11,7 +11,7 @@
  * docs/capture-accuracy.md).
  * @module
  */
-import { SampleSizer, storeEpoch, storeIntern, storeSyncDomain } from '../native'
+import { MAX_TOTAL_NFRAME, SampleSizer, storeEpoch, storeIntern, storeSyncDomain } from '../native'
 
 import { TableBuilder } from '../columns'
 import { frameOfCallFrame, type CallFrame } from './callframe'
@@ -58,9 +58,6 @@ function objectLayout(): { align: number; minSize: number } {
   const compressed = Boolean((process.config.variables as Record<string, unknown>).v8_enable_pointer_compression)
   return compressed ? { align: 4, minSize: 8 } : { align: 8, minSize: 16 }
 }
-
-/** Highest totalNframe, as in CPython. */
-const MAX_TOTAL_NFRAME = 65535
 
 /** Marks a node whose stack runs through tracemalloc itself. */
 const OWN = -1

@@ -3,9 +3,7 @@
  * @module
  */
 import { fileOfUrl } from './callframe'
-
-/** Deepest stack walked to count `totalNframe`, as CPython saturates at 65535. */
-const MAX_DEPTH = 65535
+import { MAX_TOTAL_NFRAME } from '../native'
 
 /**
  * The caller's stack, most recent call first, cut to `limit` frames, and its
@@ -20,7 +18,8 @@ export function currentStack(
   const savedPrepare = Error.prepareStackTrace
   const holder: { stack?: NodeJS.CallSite[] } = {}
   try {
-    Error.stackTraceLimit = MAX_DEPTH
+    // Deepest stack walked to count `totalNframe`, the engine's cap.
+    Error.stackTraceLimit = MAX_TOTAL_NFRAME
     Error.prepareStackTrace = (_err, sites) => sites
     Error.captureStackTrace(holder, skip)
     const sites = holder.stack ?? []

@@ -29,7 +29,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> Result<()>;
 pub const FRAME_BUDGET: u64 = 1 << 25;
 
 /// Most frames one traceback keeps, as CPython's `nframe` allows.
-pub const MAX_NFRAME: u32 = 65535;
+pub const MAX_NFRAME: u32 = tracemalloc_core::stack::MAX_TOTAL_NFRAME;
 
 /// The traceback limit of an import: the depth of the deepest stack (at
 /// most [`MAX_NFRAME`]), lowered until the distinct stacks of `depths`,

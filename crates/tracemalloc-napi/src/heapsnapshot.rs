@@ -278,10 +278,8 @@ fn skipped_tracebacks(snap: &tracemalloc_core::Snapshot, skip_prefixes: &[String
     t.tracebacks()
         .iter()
         .map(|tb| {
-            let mut files = t.seq(tb.seq).iter().map(|&f| t.str_bytes(t.frames()[f as usize].file));
-            files
-                .find(|file| !(file.starts_with(b"node:") || *file == b"<unknown>"))
-                .is_some_and(|file| skip_prefixes.iter().any(|p| file.starts_with(p.as_bytes())))
+            let files = t.seq(tb.seq).iter().map(|&f| t.str_bytes(t.frames()[f as usize].file));
+            tracemalloc_core::stack::is_own_stack(files, skip_prefixes)
         })
         .collect()
 }

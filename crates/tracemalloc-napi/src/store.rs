@@ -63,6 +63,11 @@ fn intern_batch(b: &TablesColumns) -> tracemalloc_core::Result<Vec<u32>> {
     })
 }
 
+/// Deepest stack depth a traceback records as `totalNframe`, as CPython
+/// saturates it at 65535: the engine's rule, which both capture modes apply.
+#[napi]
+pub const MAX_TOTAL_NFRAME: u32 = tracemalloc_core::stack::MAX_TOTAL_NFRAME;
+
 /// Interns tracebacks, described by local tables, into the store's tables;
 /// returns the store's id of each local traceback.
 #[napi(catch_unwind)]

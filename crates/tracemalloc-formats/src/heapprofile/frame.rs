@@ -4,7 +4,7 @@
 
 use tracemalloc_core::tables::{FrameRec, Tables};
 
-use crate::heapsnapshot::names::script_path;
+use tracemalloc_core::names::script_path;
 
 /// The engine frame of a V8 call frame, interned in `tables`:
 ///

@@ -37,7 +37,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
-use tracemalloc_core::tables::{FrameRec, TracebackRec, NONE};
+use tracemalloc_core::stack::intern_unknown_frame;
+use tracemalloc_core::tables::{TracebackRec, NONE};
 use tracemalloc_core::{Error, Result, Snapshot};
 
 use crate::import::{frame_limit, in_file, open, Imported, Progress, ProgressReader};
@@ -176,13 +177,7 @@ fn build(p: Profile, options: Options) -> Result<Imported> {
             }
             let mut total = depth[k];
             if total == 0 {
-                let file = tables.intern_str(b"<unknown>");
-                seq.push(tables.intern_frame(FrameRec {
-                    file,
-                    line: 0,
-                    col: 0,
-                    func: NONE,
-                }));
+                seq.push(intern_unknown_frame(&mut tables));
                 total = 1;
             }
             let seq_id = tables.intern_seq(&seq);

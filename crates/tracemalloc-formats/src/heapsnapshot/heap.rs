@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tracemalloc_core::fold::{BuiltinFolder, Folded, UNKNOWN_FILE};
 use tracemalloc_core::snapshot::{Snapshot, MAX_SIZE};
+use tracemalloc_core::stack::{cap_total_nframe, intern_unknown_frame};
 use tracemalloc_core::tables::{FrameRec, Tables, TracebackRec, NONE};
 
 /// A function of the allocation tracker, its strings resolved.
@@ -81,7 +82,7 @@ impl<'a> TracebackInterner<'a> {
                 }
                 seq.push(frame_of[fi]);
             });
-            heap.tree_depth[slot]
+            cap_total_nframe(heap.tree_depth[slot])
         } else {
             let (frames, total) = heap.folded(tn, nframe);
             for f in &frames {
@@ -91,13 +92,7 @@ impl<'a> TracebackInterner<'a> {
         };
         // No JavaScript frame: CPython's "<unknown>":0 frame, depth 1.
         let total = if total == 0 {
-            let file = tables.intern_str(UNKNOWN_FILE);
-            self.seq.push(tables.intern_frame(FrameRec {
-                file,
-                line: 0,
-                col: 0,
-                func: NONE,
-            }));
+            self.seq.push(intern_unknown_frame(tables));
             1
         } else {
             total
@@ -282,7 +277,7 @@ impl ParsedHeap {
         });
         Some(HeapTraceback {
             frames,
-            total_nframe: self.tree_depth[tn as usize],
+            total_nframe: cap_total_nframe(self.tree_depth[tn as usize]),
         })
     }
 
@@ -294,7 +289,8 @@ impl ParsedHeap {
     }
 
     /// The frames of trace tree node `tn` with builtins folded into their
-    /// callers, cut to `nframe`, and the folded stack's depth.
+    /// callers, cut to `nframe`, and the folded stack's depth (saturated
+    /// as CPython's `total_nframe`).
     fn folded(&self, tn: u32, nframe: u32) -> (Vec<HeapFrame>, u32) {
         let mut folder = BuiltinFolder::new();
         let mut frames = Vec::new();
@@ -325,7 +321,7 @@ impl ParsedHeap {
                 });
             }
         }
-        (frames, total)
+        (frames, cap_total_nframe(total))
     }
 
     /// The size charged to the object with V8 id `id`: its `self_size` plus

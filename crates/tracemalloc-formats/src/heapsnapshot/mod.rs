@@ -35,7 +35,6 @@ mod ints;
 pub(crate) mod lexer;
 mod meta;
 mod model;
-pub(crate) mod names;
 mod parser;
 mod pseudo;
 mod skip;

@@ -9,11 +9,11 @@ use super::heap::{FuncInfo, ParsedHeap};
 use super::ints::RecordSink;
 use super::lexer::{err_at, format_err};
 use super::meta::Meta;
-use super::names::script_path;
 use super::strings::StringsParser;
 use super::tree::TraceTree;
 use tracemalloc_core::error::Result;
 use tracemalloc_core::fold::is_scriptless;
+use tracemalloc_core::names::script_path;
 use tracemalloc_core::tables::NONE;
 
 /// The name suffix of V8's ArrayBuffer backing-store nodes

@@ -1,9 +1,9 @@
 //! Unit tests of the heap snapshot parser on small hand-written documents.
 
 use super::lexer::{sanitize, Step, StrLexer};
-use super::names::script_path;
 use super::*;
 use tracemalloc_core::error::{ErrorKind, Result};
+use tracemalloc_core::names::script_path;
 
 const META: &str = r#"{"meta":{"node_fields":["type","name","id","self_size","edge_count","trace_node_id","detachedness"],
 "node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic"],"string","number","number","number","number","number"],
@@ -355,17 +355,24 @@ fn deep_trace_tree_does_not_recurse() {
     let h = std::thread::Builder::new()
         .stack_size(256 << 10)
         .spawn(move || {
-            let h = parse_chunks(d.as_bytes().chunks(4096)).unwrap();
-            let snap = h.to_snapshot(0, 5);
-            let rec = snap.tables().tracebacks()[snap.tracebacks()[0] as usize];
-            assert_eq!(rec.total_nframe as usize, DEPTH);
-            assert_eq!(snap.tables().seq(rec.seq).len(), 5);
-            h.traceback_of(1, u32::MAX).unwrap().frames.len()
+            let mut h = parse_chunks(d.as_bytes().chunks(4096)).unwrap();
+            // Deeper than CPython's MAX_NFRAME: total_nframe saturates at 65535,
+            // with builtins kept raw or folded.
+            let mut got = Vec::new();
+            for raw in [true, false] {
+                h.set_raw_frames(raw);
+                let snap = h.to_snapshot(0, 5);
+                let rec = snap.tables().tracebacks()[snap.tracebacks()[0] as usize];
+                assert_eq!(snap.tables().seq(rec.seq).len(), 5);
+                let tb = h.traceback_of(1, u32::MAX).unwrap();
+                got.push((rec.total_nframe, tb.total_nframe, tb.frames.len()));
+            }
+            got
         })
         .unwrap()
         .join()
         .unwrap();
-    assert_eq!(h, DEPTH);
+    assert_eq!(h, vec![(65535, 65535, DEPTH), (65535, 65535, DEPTH)]);
     // Deep nesting in a skipped section is bounded, not recursive.
     let deep = format!("{{\"x\":{}", "[".repeat(200_000));
     let e = parse(&deep).err().unwrap();

@@ -1,4 +1,6 @@
-//! Script names as frame file names: `file://` URLs become paths.
+//! Script names as frame file names: `file://` URLs become paths. One rule
+//! for exact mode and every importer (heap snapshots, heap profiles); sampled
+//! mode still applies its TypeScript copy (`src/capture/callframe.ts`).
 
 /// The file name of a frame for V8's `script_name`.
 ///
@@ -8,7 +10,7 @@
 ///   `file:///C:/x.js` becomes `C:/x.js`; `file://host/share/x.js` becomes
 ///   `//host/share/x.js`);
 /// * anything else (`node:internal/...`, `https://...`, plain paths) is kept.
-pub(crate) fn script_path(raw: &[u8]) -> Vec<u8> {
+pub fn script_path(raw: &[u8]) -> Vec<u8> {
     if raw.is_empty() {
         return b"<unknown>".to_vec();
     }
