@@ -190,7 +190,11 @@ test.serial('allocsPerRun: bytes allocated per run', async (t) => {
   t.is(r.objects, null, 'object counts need exact mode')
   const exact = await allocsPerRun(oneArray!, 100, { mode: 'exact', ignore: LOADER })
   t.true(exact.bytes >= ARRAY_BYTES && exact.bytes < ARRAY_BYTES * 1.05, `exact bytes per run ${exact.bytes}`)
-  t.true(exact.objects! >= 1 && exact.objects! < 5, `objects per run ${exact.objects}`)
+  // oneArray's own objects per run (a JSArray and its elements); the total per run also holds whatever
+  // else the process allocated meanwhile (5.2 per run seen once on a loaded machine).
+  const own = exact.measurement.sites.allocated!.find((s) => s.function === 'oneArray')
+  t.true(own !== undefined && own.count / 100 >= 1 && own.count / 100 <= 2, `oneArray objects per run ${own && own.count / 100}`)
+  t.true(exact.objects! >= own!.count / 100 && exact.objects! < 10, `objects per run ${exact.objects}`)
   await t.throwsAsync(allocsPerRun(() => 1, 0), { message: /runs must be a positive integer/ })
 })
 
