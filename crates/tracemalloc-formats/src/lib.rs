@@ -23,6 +23,8 @@ pub mod heapsnapshot;
 pub mod import;
 pub mod meta;
 pub mod native;
+#[cfg(test)]
+mod test_frames;
 
 pub use import::{Imported, Progress};
 pub use meta::{Meta, Mode};

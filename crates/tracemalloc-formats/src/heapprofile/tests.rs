@@ -25,29 +25,10 @@ fn doc() -> String {
 /// Every trace as (frames as text, total_nframe, size, weight).
 fn traces(imp: &Imported) -> Vec<(Vec<String>, u32, u64, f64)> {
     let s = &imp.snapshot;
-    let t = s.tables();
     (0..s.len())
         .map(|i| {
-            let tb = t.tracebacks()[s.tracebacks()[i] as usize];
-            let frames = t
-                .seq(tb.seq)
-                .iter()
-                .map(|&f| {
-                    let f = t.frames()[f as usize];
-                    let func = if f.func == NONE {
-                        "-".into()
-                    } else {
-                        String::from_utf8_lossy(t.str_bytes(f.func)).into_owned()
-                    };
-                    format!(
-                        "{}:{}:{}:{func}",
-                        String::from_utf8_lossy(t.str_bytes(f.file)),
-                        f.line,
-                        f.col
-                    )
-                })
-                .collect();
-            (frames, tb.total_nframe, s.sizes()[i], s.weights().map_or(1.0, |w| w[i]))
+            let (frames, total) = crate::test_frames::frames_of(s, i);
+            (frames, total, s.sizes()[i], s.weights().map_or(1.0, |w| w[i]))
         })
         .collect()
 }

@@ -471,29 +471,10 @@ fn reports_watched_objects_without_a_trace() {
 fn imported(doc: &str) -> (Vec<(Vec<String>, u32, u64)>, crate::Meta) {
     let imp = import_bytes(doc.as_bytes(), Limits::default()).unwrap();
     let s = &imp.snapshot;
-    let t = s.tables();
     let rows = (0..s.len())
         .map(|i| {
-            let tb = t.tracebacks()[s.tracebacks()[i] as usize];
-            let frames = t
-                .seq(tb.seq)
-                .iter()
-                .map(|&f| {
-                    let f = t.frames()[f as usize];
-                    let func = if f.func == tracemalloc_core::tables::NONE {
-                        "-".into()
-                    } else {
-                        String::from_utf8_lossy(t.str_bytes(f.func)).into_owned()
-                    };
-                    format!(
-                        "{}:{}:{}:{func}",
-                        String::from_utf8_lossy(t.str_bytes(f.file)),
-                        f.line,
-                        f.col
-                    )
-                })
-                .collect();
-            (frames, tb.total_nframe, s.sizes()[i])
+            let (frames, total) = crate::test_frames::frames_of(s, i);
+            (frames, total, s.sizes()[i])
         })
         .collect();
     (rows, imp.meta)
