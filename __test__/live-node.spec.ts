@@ -5,71 +5,19 @@
  * TRACEMALLOC_TEST_NODES (colon-separated paths; .ci/run adds Node 22 and 24).
  */
 import test from 'ava'
-import { execFile, spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 import { Snapshot } from '../index'
+import { nodes, root, run, runJson as runFixtureJson, slot, version } from './child'
 
-const root = resolve(__dirname, '..')
 const fixture = (name: string) => resolve(__dirname, 'fixtures/live', name)
-const nodes = [process.execPath, ...(process.env.TRACEMALLOC_TEST_NODES ?? '').split(':').filter(Boolean)]
 
-function version(node: string): string {
-  return spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
-}
-
-/** Child processes at once: more would only slow each other down on a small machine. */
-const MAX_CHILDREN = 2
-let running = 0
-const waiting: (() => void)[] = []
-
-async function slot<T>(fn: () => Promise<T>): Promise<T> {
-  if (running >= MAX_CHILDREN) await new Promise<void>((go) => waiting.push(go))
-  running++
-  try {
-    return await fn()
-  } finally {
-    running--
-    waiting.shift()?.()
-  }
-}
-
-interface Ran {
-  status: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs `node args` (in turn with the other children) and collects its output. */
-function run(node: string, args: string[], env: Record<string, string> = {}): Promise<Ran> {
-  return slot(
-    () =>
-      new Promise<Ran>((done) => {
-        execFile(
-          node,
-          args,
-          { cwd: root, env: { ...process.env, ...env }, timeout: 180_000, maxBuffer: 64 << 20 },
-          (err, stdout, stderr) => {
-            const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null
-            done({
-              status: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-              signal: e?.signal ?? null,
-              stdout,
-              stderr,
-            })
-          },
-        )
-      }),
-  )
-}
-
-async function runJson(node: string, name: string, env: Record<string, string> = {}): Promise<any> {
-  const r = await run(node, [fixture(name)], env)
-  if (r.status !== 0) throw new Error(`${name} on ${node} exited ${r.status} ${r.signal ?? ''}: ${r.stderr}`)
-  return JSON.parse(r.stdout)
+/** Runs the live fixture `name`, which prints one JSON object, and parses it. */
+function runJson(node: string, name: string, env: Record<string, string> = {}): Promise<any> {
+  return runFixtureJson(node, [fixture(name)], env)
 }
 
 /** 1-based line and V8 start column of `function name(` in a fixture. */

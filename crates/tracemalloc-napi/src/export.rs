@@ -4,18 +4,17 @@
 //! checked before any work starts, so bad ones throw `TypeError` or
 //! `RangeError` synchronously; write errors name the file.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::AsyncTask;
-use napi::{Env, Status, Task};
+use napi::{Env, Task};
 use napi_derive::napi;
 use tracemalloc_core::{Error, Result, Snapshot};
 use tracemalloc_formats::export::{export_file, Format, Options, Source};
 use tracemalloc_formats::Meta;
 
-use crate::errors::check;
+use crate::errors::{check, guarded};
 use crate::NativeSnapshot;
 
 /// Options of an export, as the TypeScript API passes them.
@@ -116,14 +115,11 @@ impl Task for ExportTask {
     type JsValue = f64;
 
     fn compute(&mut self) -> napi::Result<u64> {
-        match catch_unwind(AssertUnwindSafe(|| self.job.run())) {
-            Ok(Ok(n)) => Ok(n),
-            Ok(Err(e)) => Err(napi::Error::new(Status::GenericFailure, e.message)),
-            Err(_) => Err(napi::Error::new(
-                Status::GenericFailure,
-                format!("internal error while exporting '{}'", self.job.path.display()),
-            )),
-        }
+        let path = self.job.path.display().to_string();
+        guarded(
+            || self.job.run(),
+            |_| format!("internal error while exporting '{path}'"),
+        )
     }
 
     fn resolve(&mut self, _env: Env, bytes: u64) -> napi::Result<f64> {

@@ -2,18 +2,17 @@
 //! load, on the JavaScript thread or off it (libuv's thread pool, as napi
 //! `AsyncTask`s), to a path or to a `Buffer`. Metadata crosses as JSON.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::{AsyncTask, Buffer};
-use napi::{Env, Status, Task};
+use napi::{Env, Task};
 use napi_derive::napi;
 use tracemalloc_core::{Error, Snapshot};
 use tracemalloc_formats::native::{self, Limits};
 use tracemalloc_formats::Meta;
 
-use crate::errors::{check, throw};
+use crate::errors::{self, check, throw};
 use crate::snapshot::NativeSnapshot;
 
 /// A snapshot read from a file or a buffer: the engine snapshot, to take
@@ -56,24 +55,9 @@ fn meta_of(json: &str) -> tracemalloc_core::Result<Meta> {
     Meta::from_json(json.as_bytes())
 }
 
-/// Runs `f`, turning a panic into an error: a task's `compute` runs on a
-/// libuv thread, where a panic must not unwind into C.
+/// Runs `f` on a task's thread; a panic becomes "internal error: ...".
 fn guarded<T>(f: impl FnOnce() -> tracemalloc_core::Result<T>) -> napi::Result<T> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(napi::Error::new(Status::GenericFailure, e.message)),
-        Err(p) => {
-            let what = p
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| p.downcast_ref::<&str>().copied())
-                .unwrap_or("unknown panic");
-            Err(napi::Error::new(
-                Status::GenericFailure,
-                format!("internal error: {what}"),
-            ))
-        }
-    }
+    errors::guarded(f, |what| format!("internal error: {what}"))
 }
 
 /// Writes `snapshot` with its metadata JSON `meta` to `path`, replacing any

@@ -184,11 +184,7 @@ impl Task for ImportTask {
             None => run(kind, path, None),
         });
         Ok(std::panic::catch_unwind(work).unwrap_or_else(|panic| {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let what = crate::errors::panic_message(&*panic);
             Err(CoreError {
                 kind: ErrorKind::Other,
                 message: format!("internal error while importing {}: {what}", path.display()),
