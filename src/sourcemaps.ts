@@ -15,7 +15,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import * as nodeModule from 'node:module'
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { isNodeInternalFile, scriptPathOf } from './native'
 
 /** Largest script or map file read to find a map. */
 const MAX_BYTES = 64 * 1024 * 1024
@@ -92,7 +92,7 @@ function readMapOf(file: string): Loaded | null {
   if (url.startsWith('data:')) {
     json = dataUrlText(url)
   } else {
-    const mapFile = url.startsWith('file:') ? fileURLToPath(url) : resolve(dirname(file), decodeURIComponent(url))
+    const mapFile = url.startsWith('file:') ? scriptPathOf(url) : resolve(dirname(file), decodeURIComponent(url))
     json = readSmallFile(mapFile)
     base = dirname(mapFile)
   }
@@ -120,13 +120,7 @@ function loaded(file: string): Loaded | null {
 
 /** A source of a map as a file name: file URLs become paths; relative names resolve against the map. */
 function sourceFile(source: string, base: string): string {
-  if (source.startsWith('file:')) {
-    try {
-      return fileURLToPath(source)
-    } catch {
-      return source
-    }
-  }
+  if (source.startsWith('file:')) return scriptPathOf(source)
   if (/^[a-z][a-z0-9+.-]*:/i.test(source) || isAbsolute(source)) return source
   return resolve(base, source)
 }
@@ -137,7 +131,7 @@ function sourceFile(source: string, base: string): string {
  * mapping on that line.
  */
 export function mapPosition(file: string, line: number, column: number): [string, number, number] | null {
-  if (line < 1 || column < 1 || file.startsWith('node:') || file === '<unknown>') return null
+  if (line < 1 || column < 1 || isNodeInternalFile(file)) return null
   const m = loaded(file)
   if (m === null) return null
   const e = m.map.findEntry(line - 1, column - 1) as Partial<nodeModule.SourceMapping>

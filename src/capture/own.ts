@@ -4,11 +4,13 @@
  * Node's own (`node:` scripts, builtins without a script) is this package's
  * code (src/, dist/ or the index). User code that runs under one of our
  * frames (a module loaded through the report's compile hook) stays traced,
- * and so do tests and examples. Sampled mode's copy of the engine's rule
- * (`tracemalloc_core::stack::is_own_stack`), which exact mode applies.
+ * and so do tests and examples. The rule is the engine's
+ * (`tracemalloc_core::stack::is_own_stack`), which both capture modes
+ * apply; this module knows where the package is.
  * @module
  */
 import { extname, resolve, sep } from 'node:path'
+import { isNodeInternalFile } from '../native'
 
 /**
  * The package's root directory: compiled code (.js) runs from dist/src/capture,
@@ -20,12 +22,7 @@ const ROOT = extname(__filename) === '.js' ? resolve(__dirname, '..', '..', '..'
 /** Path prefixes of this package's own code. */
 export const OWN_PREFIXES: readonly string[] = [`${ROOT}${sep}src${sep}`, `${ROOT}${sep}dist${sep}`, `${ROOT}${sep}index.`]
 
-/** True when `file` is this package's own code. */
-export function isOwn(file: string): boolean {
-  return OWN_PREFIXES.some((d) => file.startsWith(d))
-}
-
-/** True for frames of Node's own scripts and of builtins, which say nothing about who allocated. */
+/** True for frames of Node's own scripts and of builtins, which say nothing about who allocated (the engine's rule). */
 export function isNodeInternal(file: string): boolean {
-  return file.startsWith('node:') || file === '<unknown>'
+  return isNodeInternalFile(file)
 }

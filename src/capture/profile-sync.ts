@@ -4,20 +4,32 @@
  * its weight (the objects it stands for), and the allocating stack. Used
  * both by the sync worker and, as a fallback, on the thread being traced.
  *
- * Sizes and weights come from the engine's `SampleSizer`: each node's bytes
- * add up to V8's per-node `selfSize` (unbiased at every object size, as
- * `node --heap-prof` reads), and object sizes are solved from those totals
- * where they can be (see `crates/tracemalloc-core/src/sampling.rs` and
- * docs/capture-accuracy.md).
+ * This side flattens the profile tree into columns and maps positions
+ * through source maps (which need Node's `findSourceMap`); the engine's
+ * `ProfileSync` applies the capture rules that exact mode applies too
+ * (file names, builtin folding, the `<unknown>` frame, the depth cap,
+ * tracemalloc's own allocations: `crates/tracemalloc-core/src/calltree.rs`)
+ * and sizes the samples: each node's bytes add up to V8's per-node
+ * `selfSize` (unbiased at every object size, as `node --heap-prof` reads),
+ * and object sizes are solved from those totals where they can be (see
+ * `crates/tracemalloc-core/src/sampling.rs` and docs/capture-accuracy.md).
  * @module
  */
-import { MAX_TOTAL_NFRAME, SampleSizer, storeEpoch, storeIntern, storeSyncDomain } from '../native'
+import { NONE, ProfileSync as NativeProfileSync, scriptPathOf } from '../native'
 
-import { TableBuilder } from '../columns'
-import { frameOfCallFrame, type CallFrame } from './callframe'
 import { mapPosition, sourceMapsEnabled } from '../sourcemaps'
-import { BuiltinFolder, HELD, isBuiltinCallFrame, UNKNOWN_FILE } from './fold'
-import { isNodeInternal, isOwn } from './own'
+import { OWN_PREFIXES } from './own'
+
+/** A call frame of the inspector protocol (`Runtime.CallFrame`). */
+export interface CallFrame {
+  functionName: string
+  scriptId: string
+  url: string
+  /** 0-based; -1 when unknown. */
+  lineNumber: number
+  /** 0-based; -1 when unknown. */
+  columnNumber: number
+}
 
 /** A node of the protocol's sampling profile tree. */
 export interface ProfileNode {
@@ -33,7 +45,7 @@ export interface SamplingProfile {
   samples: { size: number; nodeId: number; ordinal: number }[]
 }
 
-/** Bytes of the synced samples by how their object size was found (see `SizedSamples.bytesByBasis`). */
+/** Bytes of the synced samples by how their object size was found (see the engine's `ProfileSyncResult.bytesByBasis`). */
 export interface SizeBasis {
   solved: number
   borrowed: number
@@ -59,151 +71,137 @@ function objectLayout(): { align: number; minSize: number } {
   return compressed ? { align: 4, minSize: 8 } : { align: 8, minSize: 16 }
 }
 
-/** Marks a node whose stack runs through tracemalloc itself. */
-const OWN = -1
+/** Where a source map puts a node's function: `[file, line, column]`, 1-based, or null. */
+type Mapped = [string, number, number] | null
 
-/** Turns sampling profiles of one domain into store traces, caching tracebacks by node id. */
+/** Turns sampling profiles of one domain into store traces. */
 export class ProfileSync {
-  readonly #domain: number
-  readonly #nframe: number
-  readonly #rawFrames: boolean
-  readonly #tracebackOfNode = new Map<number, number>()
-  readonly #sizer: SampleSizer
-  /** The store's table epoch that the cached traceback ids belong to. */
-  #epoch = -1
+  readonly #native: NativeProfileSync
+  /** Source-mapped position of each node seen (node ids are stable while the profiler runs). */
+  readonly #mappedOfNode = new Map<number, Mapped>()
 
-  /** `rawFrames` keeps builtin frames as V8 reports them instead of folding them into their callers (see ./fold). */
+  /** `rawFrames` keeps builtin frames as V8 reports them instead of folding them into their callers. */
   constructor(domain: number, nframe: number, interval: number, rawFrames = false) {
-    this.#domain = domain
-    this.#nframe = nframe
-    this.#rawFrames = rawFrames
     const { align, minSize } = objectLayout()
-    this.#sizer = new SampleSizer(interval, align, minSize)
+    this.#native = new NativeProfileSync(domain, nframe, rawFrames, [...OWN_PREFIXES], interval, align, minSize)
   }
 
-  /** Forgets cached tracebacks and sizes (after the profiler restarts, node ids start over). */
+  /** Forgets cached tracebacks, positions and sizes (after the profiler restarts, node ids start over). */
   reset(): void {
-    this.#tracebackOfNode.clear()
-    this.#sizer.reset()
+    this.#mappedOfNode.clear()
+    this.#native.reset()
   }
 
   /**
-   * Makes the store's domain hold exactly the profile's live samples. The
-   * cached traceback ids die with the store's tables (another thread's
-   * `clearTraces()` drops them): then they are interned again.
-   * `sourceMaps` maps new frames to their original sources (see
+   * Makes the store's domain hold exactly the profile's live samples.
+   * `sourceMaps` maps frames to their original sources (see
    * ../sourcemaps); by default, when this thread has source maps on.
    */
   apply(profile: SamplingProfile, sourceMaps: boolean = sourceMapsEnabled()): SyncResult {
-    for (;;) {
-      const epoch = storeEpoch()
-      if (epoch !== this.#epoch) {
-        this.#tracebackOfNode.clear()
-        this.#epoch = epoch
-      }
-      const done = this.#applyIn(epoch, profile, sourceMaps)
-      if (done !== null) return done
-    }
+    const r = this.#native.apply(this.#columns(profile, sourceMaps))
+    const [solved, borrowed, guessed, foreign] = r.bytesByBasis
+    return { samples: r.samples, added: r.added, removed: r.removed, sizes: { solved: solved!, borrowed: borrowed!, guessed: guessed!, foreign: foreign! } }
   }
 
-  #applyIn(epoch: number, profile: SamplingProfile, sourceMaps: boolean): SyncResult | null {
-    // Walk the tree without recursion, remembering each node's parent and selfSize.
-    const parent = new Map<number, ProfileNode | null>()
-    const byId = new Map<number, ProfileNode>()
-    const stack: ProfileNode[] = [profile.head]
-    parent.set(profile.head.id, null)
-    while (stack.length > 0) {
-      const node = stack.pop()!
-      byId.set(node.id, node)
-      for (const child of node.children) {
-        parent.set(child.id, node)
-        stack.push(child)
+  /** The profile as the engine's columns: nodes in an order where parents come first. */
+  #columns(profile: SamplingProfile, sourceMaps: boolean) {
+    const strings: string[] = []
+    const stringIds = new Map<string, number>()
+    const str = (s: string): number => {
+      let id = stringIds.get(s)
+      if (id === undefined) {
+        id = strings.length
+        strings.push(s)
+        stringIds.set(s, id)
       }
+      return id
     }
-    this.#internMissing(profile.head, profile.samples, byId, parent, sourceMaps)
-    // Samples of our own code are left out, and so are the rare samples of a
-    // node that V8 added while it was building the tree.
-    const samples = profile.samples.filter((s) => {
-      const tb = this.#tracebackOfNode.get(s.nodeId)
-      return tb !== undefined && tb !== OWN
-    })
-    const nodeIds = new Uint32Array(byId.size)
-    const nodeSelf = new Float64Array(byId.size)
+    const count = countNodes(profile.head)
+    const nodeId = new Uint32Array(count)
+    const nodeParent = new Uint32Array(count)
+    const nodeSelfSize = new Float64Array(count)
+    const nodeScriptId = new Uint32Array(count)
+    const nodeUrl = new Uint32Array(count)
+    const nodeLine = new Int32Array(count)
+    const nodeColumn = new Int32Array(count)
+    const nodeFunction = new Uint32Array(count)
+    const mappedFile = new Uint32Array(count).fill(NONE)
+    const mappedLine = new Uint32Array(count)
+    const mappedColumn = new Uint32Array(count)
+    // Walk the tree without recursion: a node gets its index when popped, so its parent's comes first.
+    const stack: [ProfileNode, number][] = [[profile.head, NONE]]
     let k = 0
-    for (const node of byId.values()) {
-      nodeIds[k] = node.id
-      nodeSelf[k++] = node.selfSize
+    while (stack.length > 0) {
+      const [node, parent] = stack.pop()!
+      const cf = node.callFrame
+      nodeId[k] = node.id
+      nodeParent[k] = parent
+      nodeSelfSize[k] = node.selfSize
+      nodeScriptId[k] = Number(cf.scriptId) >>> 0
+      nodeUrl[k] = str(cf.url)
+      nodeLine[k] = cf.lineNumber
+      nodeColumn[k] = cf.columnNumber
+      nodeFunction[k] = str(cf.functionName)
+      if (sourceMaps && parent !== NONE) {
+        const m = this.#mapped(node)
+        if (m !== null) {
+          mappedFile[k] = str(m[0])
+          mappedLine[k] = m[1]
+          mappedColumn[k] = m[2]
+        }
+      }
+      for (const child of node.children) stack.push([child, k])
+      k++
     }
-    const n = samples.length
-    const address = new Float64Array(n)
-    const reported = new Float64Array(n)
+    const n = profile.samples.length
     const sampleNode = new Uint32Array(n)
-    const traceback = new Uint32Array(n)
-    for (let i = 0; i < n; i++) {
-      const s = samples[i]!
-      address[i] = s.ordinal
-      reported[i] = s.size
+    const sampleSize = new Float64Array(n)
+    const sampleOrdinal = new Float64Array(n)
+    profile.samples.forEach((s, i) => {
       sampleNode[i] = s.nodeId
-      traceback[i] = this.#tracebackOfNode.get(s.nodeId)!
+      sampleSize[i] = s.size
+      sampleOrdinal[i] = s.ordinal
+    })
+    return {
+      strings: strings.join(''),
+      stringLengths: Uint32Array.from(strings, (s) => s.length),
+      nodeId,
+      nodeParent,
+      nodeSelfSize,
+      nodeScriptId,
+      nodeUrl,
+      nodeLine,
+      nodeColumn,
+      nodeFunction,
+      mappedFile,
+      mappedLine,
+      mappedColumn,
+      sampleNode,
+      sampleSize,
+      sampleOrdinal,
     }
-    const sized = this.#sizer.estimate(nodeIds, nodeSelf, sampleNode, reported, address)
-    const r = storeSyncDomain(this.#domain, address, sized.size, traceback, sized.weight, epoch)
-    if (r === null) return null
-    const [added, removed] = r
-    const [solved, borrowed, guessed, foreign] = sized.bytesByBasis
-    return { samples: n, added: added!, removed: removed!, sizes: { solved: solved!, borrowed: borrowed!, guessed: guessed!, foreign: foreign! } }
   }
 
-  /** Interns the stacks of sampled nodes not seen before, in one batch. */
-  #internMissing(
-    head: ProfileNode,
-    samples: SamplingProfile['samples'],
-    byId: Map<number, ProfileNode>,
-    parent: Map<number, ProfileNode | null>,
-    sourceMaps: boolean,
-  ): void {
-    const wanted = new Set<number>()
-    for (const s of samples) if (!this.#tracebackOfNode.has(s.nodeId) && byId.has(s.nodeId)) wanted.add(s.nodeId)
-    if (wanted.size === 0) return
-    const b = new TableBuilder()
-    const ids: number[] = []
-    const order: number[] = []
-    const pairs: number[] = []
-    for (const nodeId of wanted) {
-      ids.length = 0
-      let depth = 0
-      let own = false
-      let decided = false
-      const folder = this.#rawFrames ? null : new BuiltinFolder()
-      for (let node = byId.get(nodeId); node !== undefined && node !== head; node = parent.get(node.id) ?? undefined) {
-        let [file, line, column, func] = frameOfCallFrame(node.callFrame)
-        if (!decided && !isNodeInternal(file)) {
-          decided = true
-          own = isOwn(file)
-        }
-        if (sourceMaps) [file, line, column] = mapPosition(file, line, column) ?? [file, line, column]
-        depth++
-        const name = folder === null ? func : folder.push(isBuiltinCallFrame(node.callFrame), func)
-        if (name !== HELD && ids.length < this.#nframe) ids.push(b.frame(file, line, column, name))
-      }
-      if (folder !== null) {
-        const rest = folder.finish()
-        for (const name of rest.held) if (ids.length < this.#nframe) ids.push(b.frame(UNKNOWN_FILE, 0, 0, name))
-        depth = rest.depth
-      }
-      if (own) {
-        this.#tracebackOfNode.set(nodeId, OWN)
-        continue
-      }
-      // A sample without a JavaScript frame gets CPython's "<unknown>":0 frame.
-      if (depth === 0) {
-        ids.push(b.frame('<unknown>', 0, 0, null))
-        depth = 1
-      }
-      order.push(nodeId)
-      pairs.push(b.seq(ids), Math.min(depth, MAX_TOTAL_NFRAME))
+  /** The source-mapped position of a node's function, once per node. */
+  #mapped(node: ProfileNode): Mapped {
+    let m = this.#mappedOfNode.get(node.id)
+    if (m === undefined) {
+      const cf = node.callFrame
+      m = cf.url === '' || cf.lineNumber < 0 ? null : mapPosition(scriptPathOf(cf.url), cf.lineNumber + 1, cf.columnNumber + 1)
+      this.#mappedOfNode.set(node.id, m)
     }
-    const tbIds = storeIntern(b.tables(pairs))
-    order.forEach((nodeId, i) => this.#tracebackOfNode.set(nodeId, tbIds[i]!))
+    return m
   }
+}
+
+/** The number of nodes of a profile tree (without recursion). */
+function countNodes(head: ProfileNode): number {
+  let n = 0
+  const stack = [head]
+  while (stack.length > 0) {
+    const node = stack.pop()!
+    n++
+    for (const child of node.children) stack.push(child)
+  }
+  return n
 }

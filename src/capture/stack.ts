@@ -2,8 +2,7 @@
  * The current JavaScript stack as frames, for `track()` without a traceback.
  * @module
  */
-import { fileOfUrl } from './callframe'
-import { MAX_TOTAL_NFRAME } from '../native'
+import { MAX_TOTAL_NFRAME, scriptPathOf } from '../native'
 
 /**
  * The caller's stack, most recent call first, cut to `limit` frames, and its
@@ -24,7 +23,7 @@ export function currentStack(
     Error.captureStackTrace(holder, skip)
     const sites = holder.stack ?? []
     const frames = sites.slice(0, limit).map((cs): [string, number, number, string] => [
-      fileOfUrl(cs.getFileName() ?? cs.getScriptNameOrSourceURL() ?? ''),
+      scriptPathOf(cs.getFileName() ?? cs.getScriptNameOrSourceURL() ?? ''),
       cs.getLineNumber() ?? 0,
       cs.getColumnNumber() ?? 0,
       cs.getFunctionName() ?? '',

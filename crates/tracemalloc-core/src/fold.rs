@@ -11,9 +11,8 @@
 //! without a script *name* but with a script of its own (`eval`, `new
 //! Function`, scripts collected since) is JavaScript and does not fold.
 //!
-//! The sampled mode's TypeScript (`src/capture/fold.ts`) applies the same
-//! rule to the inspector's profile; a test checks that both modes name the
-//! same frames.
+//! Both capture modes apply it through [`crate::calltree`]; a test checks
+//! that both name the same frames.
 
 /// The file name of a frame without a script.
 pub const UNKNOWN_FILE: &[u8] = b"<unknown>";
@@ -21,6 +20,14 @@ pub const UNKNOWN_FILE: &[u8] = b"<unknown>";
 /// True when a frame's file says it has no script: a builtin or a VM state.
 pub fn is_scriptless(file: &[u8]) -> bool {
     file.is_empty() || file == UNKNOWN_FILE
+}
+
+/// True when a frame is a builtin or a VM state, which folds into its
+/// caller: V8's script id 0 when the id is known, else a [scriptless](is_scriptless)
+/// file name. (Code without a script name but with a script of its own,
+/// such as `eval`, has an id and is JavaScript.)
+pub fn is_builtin(script_id: Option<i64>, file: &[u8]) -> bool {
+    script_id.map_or_else(|| is_scriptless(file), |id| id == 0)
 }
 
 /// The function name of a scripted frame that absorbed the builtins `via`

@@ -6,9 +6,11 @@
 //! * [`snapshot`]: immutable columnar snapshots;
 //! * [`package`]: the npm package of a frame's file (the `package` key type);
 //! * [`stats`]: `statistics` and `compare_to` with CPython's grouping and order;
+//! * [`calltree`]: V8's call trees and how a node becomes a traceback (the capture rules);
 //! * [`fold`]: builtin frames charged to their JavaScript caller;
 //! * [`filter`] and [`fnmatch`]: `filter_traces` with CPython's matching rules.
 
+pub mod calltree;
 pub mod error;
 pub mod filter;
 pub mod fnmatch;

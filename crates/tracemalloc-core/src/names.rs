@@ -1,6 +1,7 @@
 //! Script names as frame file names: `file://` URLs become paths. One rule
-//! for exact mode and every importer (heap snapshots, heap profiles); sampled
-//! mode still applies its TypeScript copy (`src/capture/callframe.ts`).
+//! for both capture modes, every importer (heap snapshots, heap profiles),
+//! and the TypeScript side (`scriptPathOf` in the binding: `track()` stacks
+//! and source-map lookups).
 
 /// The file name of a frame for V8's `script_name`.
 ///

@@ -37,7 +37,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
-use tracemalloc_core::stack::intern_unknown_frame;
+use tracemalloc_core::stack::{cap_total_nframe, intern_unknown_frame};
 use tracemalloc_core::tables::{TracebackRec, NONE};
 use tracemalloc_core::{Error, Result, Snapshot};
 
@@ -175,7 +175,7 @@ fn build(p: Profile, options: Options) -> Result<Imported> {
                 seq.push(frame[t]);
                 t = parent[t] as usize;
             }
-            let mut total = depth[k];
+            let mut total = cap_total_nframe(depth[k]);
             if total == 0 {
                 seq.push(intern_unknown_frame(&mut tables));
                 total = 1;

@@ -20,6 +20,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
+use tracemalloc_core::calltree::TracebackInterner;
 use tracemalloc_core::snapshot::MAX_SIZE;
 use tracemalloc_core::tables::{FrameRec, Tables, TracebackRec, NONE};
 use tracemalloc_core::{Result, Snapshot};
@@ -97,14 +98,17 @@ fn build(r: Resolved) -> Result<Imported> {
             any_stack = true;
         }
     }
-    let limit = frame_limit(used.iter().zip(&r.tree_depth).filter(|(u, _)| **u).map(|(_, &d)| d));
+    let limit = frame_limit(
+        (0..r.calls.len())
+            .filter(|&tn| used[tn])
+            .map(|tn| r.calls.depth(tn as u32)),
+    );
     drop(used);
 
     let mut tables = Tables::new();
-    let mut frame_of = vec![NONE; b.funcs.len()];
-    let mut tb_of = vec![NONE; r.tree.len()];
+    // Imported files keep their frames as V8 wrote them (no builtin folding).
+    let mut interner = TracebackInterner::new(&r.calls, limit, true);
     let mut pseudo_of: FxHashMap<(u8, u32), u32> = FxHashMap::default();
-    let mut seq = Vec::new();
     let kept = n - r.charged.len().min(n);
     let mut sizes = Vec::with_capacity(kept);
     let mut tracebacks = Vec::with_capacity(kept);
@@ -115,38 +119,7 @@ fn build(r: Resolved) -> Result<Imported> {
         let t = b.trace[k];
         let tn = if t == 0 { None } else { Some(r.trace_node(k, t)?) };
         let tb = match tn {
-            Some(tn) if r.tree_depth[tn as usize] > 0 => {
-                let slot = tn as usize;
-                if tb_of[slot] == NONE {
-                    seq.clear();
-                    let mut t = slot;
-                    for _ in 0..limit {
-                        let parent = r.tree.parent[t];
-                        if parent == NONE {
-                            break;
-                        }
-                        let fi = r.tree.func[t] as usize;
-                        if frame_of[fi] == NONE {
-                            let f = r.func_info(&b.funcs[fi]);
-                            let rec = FrameRec {
-                                file: tables.intern_str(&f.file),
-                                line: f.line,
-                                col: f.col,
-                                func: tables.intern_str(&f.name),
-                            };
-                            frame_of[fi] = tables.intern_frame(rec);
-                        }
-                        seq.push(frame_of[fi]);
-                        t = parent as usize;
-                    }
-                    let seq_id = tables.intern_seq(&seq);
-                    tb_of[slot] = tables.intern_traceback(TracebackRec {
-                        seq: seq_id,
-                        total_nframe: r.tree_depth[slot],
-                    });
-                }
-                tb_of[slot]
-            }
+            Some(tn) if r.calls.depth(tn) > 0 => interner.intern(&r.calls, &mut tables, tn),
             _ => {
                 let ty = b.ty[k];
                 // Value types (strings...) share one frame whatever their name.

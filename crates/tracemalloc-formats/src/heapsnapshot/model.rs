@@ -5,14 +5,15 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::heap::{FuncInfo, ParsedHeap};
+use super::heap::ParsedHeap;
 use super::ints::RecordSink;
 use super::lexer::{err_at, format_err};
 use super::meta::Meta;
 use super::strings::StringsParser;
 use super::tree::TraceTree;
+use tracemalloc_core::calltree::{CallFunc, CallTree};
 use tracemalloc_core::error::Result;
-use tracemalloc_core::fold::is_scriptless;
+use tracemalloc_core::fold::is_builtin;
 use tracemalloc_core::names::script_path;
 use tracemalloc_core::tables::NONE;
 
@@ -391,25 +392,20 @@ impl Builder {
                 return Err(format_err(format!("trace_tree holds trace node id {id} twice")));
             }
         }
-        let mut tree_depth: Vec<u32> = Vec::with_capacity(tree.len());
-        for &p in &tree.parent {
-            let depth = match tree_depth.get(p as usize) {
-                Some(d) if p != NONE => d + 1,
-                _ => 0,
-            };
-            tree_depth.push(depth);
-        }
         // The edges are walked; what is left of them is the candidates.
         self.edges_of = Vec::new();
         let mut r = Resolved {
             b: self,
             strings,
             tree,
-            tree_depth,
+            calls: CallTree::new(),
             by_id,
             extra: FxHashMap::default(),
             charged: FxHashSet::default(),
         };
+        let funcs = r.b.funcs.iter().map(|f| r.func_info(f)).collect();
+        r.calls = CallTree::from_parts(funcs, r.tree.parent.iter().copied().zip(r.tree.func.iter().copied()))
+            .map_err(|e| format_err(format!("trace_tree: {}", e.message)))?;
         let candidates = std::mem::take(&mut r.b.candidates);
         for &(from, to) in &candidates {
             if r.string(r.b.name[to as usize]).ends_with(BACKING_STORE) && r.charged.insert(to) {
@@ -432,10 +428,7 @@ impl Builder {
             ids: Vec::new(),
             sizes: Vec::new(),
             trace_nodes: Vec::new(),
-            funcs: Vec::with_capacity(b.funcs.len()),
-            tree_parent: Vec::new(),
-            tree_func: Vec::new(),
-            tree_depth: Vec::new(),
+            tree: CallTree::new(),
             tree_count: Vec::new(),
             tree_size: Vec::new(),
             watched_untraced: Vec::new(),
@@ -454,12 +447,7 @@ impl Builder {
             heap.sizes.push(r.charged_size(k));
             heap.trace_nodes.push(tn);
         }
-        for f in &b.funcs {
-            heap.funcs.push(r.func_info(f));
-        }
-        heap.tree_depth = r.tree_depth;
-        heap.tree_parent = r.tree.parent;
-        heap.tree_func = r.tree.func;
+        heap.tree = r.calls;
         heap.tree_count = r.tree.count;
         heap.tree_size = r.tree.size;
         Ok(heap)
@@ -472,8 +460,8 @@ pub(crate) struct Resolved {
     pub b: Builder,
     strings: StringsParser,
     pub tree: TraceTree,
-    /// Depth of each trace tree node (the root, V8's "(root)", is 0).
-    pub tree_depth: Vec<u32>,
+    /// The trace tree as a call tree, functions resolved.
+    pub calls: CallTree,
     by_id: FxHashMap<u32, u32>,
     /// Backing-store bytes charged to each owner node.
     extra: FxHashMap<u32, u64>,
@@ -505,11 +493,11 @@ impl Resolved {
     }
 
     /// A function info with its strings resolved.
-    pub(crate) fn func_info(&self, f: &RawFunc) -> FuncInfo {
+    pub(crate) fn func_info(&self, f: &RawFunc) -> CallFunc {
         let file = script_path(self.string(f.script));
-        FuncInfo {
+        CallFunc {
             // Eval'd code has no script name but a script of its own.
-            builtin: f.script_id.map_or_else(|| is_scriptless(&file), |id| id == 0),
+            builtin: is_builtin(f.script_id, &file),
             file,
             name: self.string(f.name).to_vec(),
             line: f.line,
