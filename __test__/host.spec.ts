@@ -219,6 +219,15 @@ for (const node of nodes) {
     t.regex(r.stderr, /Total: /)
   })
 
+  test(`${v}: tracemalloc run: a synchronous program that calls process.exit() ends without waiting for a debugger`, async (t) => {
+    // As tsc does: busy from its first module to process.exit(), so this
+    // thread never hears that the sync worker connected its session.
+    const r = await runAndSignal(node, [cli, 'run', '--top', '3', '--', hostFixture('busy-exit.js')], {})
+    t.is(r.status, 3, r.stderr)
+    t.notRegex(r.stderr, /Waiting for the debugger/)
+    t.true(r.stderr.includes(`${hostFixture('busy-exit.js')}:`), r.stderr)
+  })
+
   test(`${v}: tracemalloc run in a terminal: Ctrl-C reaches the program once`, async (t) => {
     // A real pseudo-terminal (util-linux script): ^C makes the terminal send
     // SIGINT to its whole foreground process group, tracemalloc run and the

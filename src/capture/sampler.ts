@@ -80,7 +80,6 @@ export class Sampler {
   readonly #session = new Session()
   readonly #local: ProfileSync
   #worker: Worker | undefined
-  #workerReady = false
   #flags: SyncFlags | undefined
   /** How the object sizes of the last sync's bytes were found. */
   lastSizes: SizeBasis | undefined
@@ -149,9 +148,6 @@ export class Sampler {
         env: { ...process.env, TRACEMALLOC: '' },
         execArgv: execArgvWithoutProfilers(),
       })
-      w.on('message', (m: { type: string }) => {
-        if (m.type === 'ready') this.#workerReady = true
-      })
       // A worker that failed or ended has no session left to close.
       w.on('error', () => this.#dropWorker(false))
       w.on('exit', () => this.#dropWorker(false))
@@ -173,12 +169,12 @@ export class Sampler {
   #dropWorker(closeSession = true): void {
     const w = this.#worker
     const flags = this.#flags?.state
-    if (closeSession && w && this.#workerReady && flags) {
+    // A worker that has not connected yet never will; one that has gets to disconnect first.
+    if (closeSession && w && flags && this.#flags!.refuseSession()) {
       Atomics.store(flags, 0, 0)
       w.postMessage({ type: 'close' } satisfies SyncRequest)
       Atomics.wait(flags, 0, 0, CLOSE_TIMEOUT_MS)
     }
-    this.#workerReady = false
     this.#worker = undefined
     if (w) void w.terminate().catch(() => undefined)
   }
@@ -195,7 +191,7 @@ export class Sampler {
 
   #sync(): SyncResult {
     if (!this.#owned) throw new Error(LOST_SAMPLER_MESSAGE)
-    if (this.#worker && this.#workerReady && this.#flags) {
+    if (this.#worker && this.#flags?.connected) {
       const flags = this.#flags.state
       Atomics.store(flags, 0, 0)
       this.#worker.postMessage({ type: 'sync', sourceMaps: sourceMapsEnabled() } satisfies SyncRequest)

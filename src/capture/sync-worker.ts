@@ -34,6 +34,9 @@ const shared = new SyncFlags(data.flags)
 const flags = shared.state
 const sync = new ProfileSync(data.domain, data.nframe, data.interval, data.rawFrames)
 const session = new Session()
+// The traced thread may have exited meanwhile, refusing the session: then
+// connecting would make Node wait for it at exit.
+if (!shared.claimSession()) process.exit(0)
 session.connectToMainThread()
 
 function finish(state: number): void {
@@ -44,7 +47,6 @@ function finish(state: number): void {
 // The main thread's own session runs the sampler; this one only reads the
 // profile. (Starting it here too would be a no-op for V8, but this session
 // would then stop it when it disconnects.)
-parentPort!.postMessage({ type: 'ready' })
 
 parentPort!.on('message', (msg: SyncRequest) => {
   if (msg.type === 'reset') {
