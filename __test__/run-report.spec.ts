@@ -85,3 +85,19 @@ test('tracemalloc run keeps 128 frames by default, enough to reach the caller of
   })
   t.deepEqual(JSON.parse(out.trim().split('\n')[0]!), { tracing: true, limit: 128 })
 })
+
+test('tracemalloc run leaves out what Node allocates for the source maps that run turned on', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tracemalloc-run-maps-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  // A module of 20,000 lines with a source map: Node keeps an array of its line lengths once maps are on.
+  const map = Buffer.from(JSON.stringify({ version: 3, sources: [], names: [], mappings: '' })).toString('base64')
+  const lines = Array.from({ length: 20000 }, (_, i) => `exports.v${i} = ${i}`)
+  writeFileSync(join(dir, 'big.js'), `${lines.join('\n')}\n//# sourceMappingURL=data:application/json;base64,${map}\n`)
+  writeFileSync(join(dir, 'main.js'), "globalThis.big = require('./big')\nsetTimeout(() => {}, 300)\n")
+  const report = await stderrOf([cli, 'run', '--interval', '1024', '--top', '1000', '--', 'main.js'], dir)
+  t.regex(report, /Total: /)
+  t.notRegex(report, /^node:internal\/source_map\//m, report)
+  // The program's own module loading is still there.
+  t.regex(report, /^node:internal\/modules\//m, report)
+})
+

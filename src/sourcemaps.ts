@@ -12,7 +12,7 @@
  * frame's own generated line; otherwise the generated frame stays.
  * @module
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs'
 import * as nodeModule from 'node:module'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { isNodeInternalFile, scriptPathOf } from './native'
@@ -39,11 +39,25 @@ export function sourceMapsEnabled(): boolean {
   return (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true
 }
 
+/** True once {@link enableSourceMaps} turned source maps on in this thread (they were off). */
+let enabledHere = false
+
 /** Turns source maps on, the way this Node offers (for `tracemalloc/register`). */
 export function enableSourceMaps(): void {
+  if (sourceMapsEnabled()) return
   const set = (nodeModule as { setSourceMapsSupport?: (on: boolean) => void }).setSourceMapsSupport
   if (typeof set === 'function') set(true)
   else process.setSourceMapsEnabled(true)
+  enabledHere = true
+}
+
+/**
+ * True when tracemalloc turned source maps on in this thread (rather than
+ * the program or `--enable-source-maps`): what Node's source-map code then
+ * allocates is a cost of tracing, like tracemalloc's own allocations.
+ */
+export function sourceMapsEnabledByTracemalloc(): boolean {
+  return enabledHere && sourceMapsEnabled()
 }
 
 /** The text of a regular file of at most {@link MAX_BYTES}, else undefined. Never blocks on a pipe. */
@@ -125,10 +139,31 @@ function sourceFile(source: string, base: string): string {
   return resolve(base, source)
 }
 
+/** Whether each original source named by a map is a file on disk. */
+const present = new Map<string, boolean>()
+
+/** True when `file` is a regular file (cached, like the maps). */
+function isPresent(file: string): boolean {
+  let hit = present.get(file)
+  if (hit === undefined) {
+    try {
+      hit = isAbsolute(file) && statSync(file).isFile()
+    } catch {
+      hit = false
+    }
+    if (present.size >= MAX_CACHED) present.delete(present.keys().next().value as string)
+    present.set(file, hit)
+  }
+  return hit
+}
+
 /**
  * The original `[file, line, column]` (1-based) of generated position
- * `line:column` (1-based) of `file`, or null when there is no map or no
- * mapping on that line.
+ * `line:column` (1-based) of `file`, or null when there is no map, no
+ * mapping on that line, or no original file on disk to open: packages
+ * often ship maps that name sources they do not ship (`src/*.ts` of a
+ * package that publishes only `lib/`), and then the generated file,
+ * which is there, is the better pointer.
  */
 export function mapPosition(file: string, line: number, column: number): [string, number, number] | null {
   if (line < 1 || column < 1 || isNodeInternalFile(file)) return null
@@ -136,10 +171,13 @@ export function mapPosition(file: string, line: number, column: number): [string
   if (m === null) return null
   const e = m.map.findEntry(line - 1, column - 1) as Partial<nodeModule.SourceMapping>
   if (e.generatedLine !== line - 1 || typeof e.originalSource !== 'string' || typeof e.originalLine !== 'number') return null
-  return [sourceFile(e.originalSource, m.base), e.originalLine + 1, (e.originalColumn ?? 0) + 1]
+  const original = sourceFile(e.originalSource, m.base)
+  if (!isPresent(original)) return null
+  return [original, e.originalLine + 1, (e.originalColumn ?? 0) + 1]
 }
 
-/** Forgets every map read (scripts may be rebuilt while the process runs). */
+/** Forgets every map read, and which sources exist (scripts may be rebuilt while the process runs). */
 export function clearSourceMapCache(): void {
   cache.clear()
+  present.clear()
 }

@@ -32,7 +32,7 @@ import { exactTrackers, HeapSnapshotReader, removePrivateHeapFiles, type NativeS
 import { Session } from 'node:inspector'
 import * as v8 from 'node:v8'
 
-import { OWN_PREFIXES } from './own'
+import { ownPrefixes } from './own'
 import { mapPosition, sourceMapsEnabled } from '../sourcemaps'
 import { postSync } from './session'
 import { withSignalsHeld } from './signal-guard'
@@ -156,7 +156,7 @@ export class ExactTracker {
       this.#domain,
       this.#nframe,
       this.#watermark,
-      [...OWN_PREFIXES],
+      ownPrefixes(),
       this.#seenUpTo,
     )
     this.#seenUpTo = this.#lastTraced[1]!
@@ -176,7 +176,7 @@ export class ExactTracker {
    */
   allocationsAtLastSync(): NativeSnapshot | null {
     if (this.#released || this.#last === undefined) return null
-    return this.#last.allocationSnapshot(this.#domain, this.#nframe, [...OWN_PREFIXES])
+    return this.#last.allocationSnapshot(this.#domain, this.#nframe, ownPrefixes())
   }
 
   /** V8's heap object id of what `expression` evaluates to; 0 when it has none yet. */

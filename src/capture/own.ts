@@ -11,6 +11,7 @@
  */
 import { extname, resolve, sep } from 'node:path'
 import { isNodeInternalFile } from '../native'
+import { sourceMapsEnabledByTracemalloc } from '../sourcemaps'
 
 /**
  * The package's root directory: compiled code (.js) runs from dist/src/capture,
@@ -21,6 +22,18 @@ const ROOT = extname(__filename) === '.js' ? resolve(__dirname, '..', '..', '..'
 
 /** Path prefixes of this package's own code. */
 export const OWN_PREFIXES: readonly string[] = [`${ROOT}${sep}src${sep}`, `${ROOT}${sep}dist${sep}`, `${ROOT}${sep}index.`]
+
+/** Where Node's source-map code lives: its allocations are tracemalloc's when tracemalloc turned maps on. */
+export const NODE_SOURCE_MAP_PREFIX = 'node:internal/source_map/'
+
+/**
+ * The prefixes of stacks that are tracemalloc's own allocation in this
+ * thread: the package's code, and Node's source-map code when tracemalloc
+ * turned source maps on (`tracemalloc run`, `tracemalloc/register`).
+ */
+export function ownPrefixes(): string[] {
+  return sourceMapsEnabledByTracemalloc() ? [...OWN_PREFIXES, NODE_SOURCE_MAP_PREFIX] : [...OWN_PREFIXES]
+}
 
 /** True for frames of Node's own scripts and of builtins, which say nothing about who allocated (the engine's rule). */
 export function isNodeInternal(file: string): boolean {

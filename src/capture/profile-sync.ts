@@ -18,7 +18,6 @@
 import { NONE, ProfileSync as NativeProfileSync, scriptPathOf } from '../native'
 
 import { mapPosition, sourceMapsEnabled } from '../sourcemaps'
-import { OWN_PREFIXES } from './own'
 
 /** A call frame of the inspector protocol (`Runtime.CallFrame`). */
 export interface CallFrame {
@@ -80,10 +79,14 @@ export class ProfileSync {
   /** Source-mapped position of each node seen (node ids are stable while the profiler runs). */
   readonly #mappedOfNode = new Map<number, Mapped>()
 
-  /** `rawFrames` keeps builtin frames as V8 reports them instead of folding them into their callers. */
-  constructor(domain: number, nframe: number, interval: number, rawFrames = false) {
+  /**
+   * `rawFrames` keeps builtin frames as V8 reports them instead of folding
+   * them into their callers; stacks under `ownPrefixes` (see ./own's
+   * `ownPrefixes()`, decided on the traced thread) are tracemalloc's own.
+   */
+  constructor(domain: number, nframe: number, interval: number, rawFrames: boolean, ownPrefixes: readonly string[]) {
     const { align, minSize } = objectLayout()
-    this.#native = new NativeProfileSync(domain, nframe, rawFrames, [...OWN_PREFIXES], interval, align, minSize)
+    this.#native = new NativeProfileSync(domain, nframe, rawFrames, [...ownPrefixes], interval, align, minSize)
   }
 
   /** Forgets cached tracebacks, positions and sizes (after the profiler restarts, node ids start over). */

@@ -20,6 +20,7 @@ import { sourceMapsEnabled } from '../sourcemaps'
 import { ProfileSync, type SamplingProfile, type SizeBasis, type SyncResult } from './profile-sync'
 import { postSync } from './session'
 import { FLAGS_BYTES, SyncFlags } from './sync-flags'
+import { ownPrefixes } from './own'
 import type { SyncRequest, SyncWorkerData } from './sync-worker'
 
 /** How long the traced thread waits for the sync worker before syncing itself. */
@@ -95,7 +96,7 @@ export class Sampler {
   /** Starts sampling; throws {@link OTHER_SAMPLER_MESSAGE} when another sampler runs. */
   constructor(opts: SamplerOptions) {
     this.#opts = opts
-    this.#local = new ProfileSync(opts.domain, opts.nframe, opts.interval, opts.rawFrames)
+    this.#local = new ProfileSync(opts.domain, opts.nframe, opts.interval, opts.rawFrames ?? false, ownPrefixes())
     this.#session.connect()
     try {
       postSync(this.#session, 'HeapProfiler.enable')
@@ -140,6 +141,7 @@ export class Sampler {
       interval: this.#opts.interval,
       domain: this.#opts.domain,
       rawFrames: this.#opts.rawFrames ?? false,
+      ownPrefixes: ownPrefixes(),
     }
     const file = join(__dirname, `sync-worker${extname(__filename)}`)
     try {

@@ -21,6 +21,8 @@ export interface SyncWorkerData {
   domain: number
   /** Keep builtin frames instead of folding them into their callers. */
   rawFrames: boolean
+  /** Prefixes of tracemalloc's own stacks, as the traced thread decides them. */
+  ownPrefixes: string[]
 }
 
 /**
@@ -32,7 +34,7 @@ export type SyncRequest = { type: 'sync'; sourceMaps?: boolean } | { type: 'rese
 const data = workerData as SyncWorkerData
 const shared = new SyncFlags(data.flags)
 const flags = shared.state
-const sync = new ProfileSync(data.domain, data.nframe, data.interval, data.rawFrames)
+const sync = new ProfileSync(data.domain, data.nframe, data.interval, data.rawFrames, data.ownPrefixes)
 const session = new Session()
 // The traced thread may have exited meanwhile, refusing the session: then
 // connecting would make Node wait for it at exit.

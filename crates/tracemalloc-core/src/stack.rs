@@ -44,13 +44,21 @@ pub fn is_node_internal(file: &[u8]) -> bool {
 }
 
 /// True when a stack (files, most recent first) is tracemalloc's own
-/// allocation: its most recent frame that is not [Node's own](is_node_internal)
-/// is under one of `own_prefixes` (the package's code).
+/// allocation: walking from the most recent frame, one under `own_prefixes`
+/// comes before any frame that is not [Node's own](is_node_internal). The
+/// prefixes are the package's code and, when tracemalloc turned source maps
+/// on itself, Node's source-map code (`node:internal/source_map/`), whose
+/// allocations tracing caused.
 pub fn is_own_stack<'a>(files: impl IntoIterator<Item = &'a [u8]>, own_prefixes: &[impl AsRef<[u8]>]) -> bool {
-    files
-        .into_iter()
-        .find(|file| !is_node_internal(file))
-        .is_some_and(|file| own_prefixes.iter().any(|p| file.starts_with(p.as_ref())))
+    for file in files {
+        if own_prefixes.iter().any(|p| file.starts_with(p.as_ref())) {
+            return true;
+        }
+        if !is_node_internal(file) {
+            return false;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -77,6 +85,19 @@ mod tests {
         assert!(!is_own_stack(files(&["/app.js", "/pkg/dist/x.js"]), &own));
         assert!(!is_own_stack(files(&["node:fs", "<unknown>"]), &own));
         assert!(!is_own_stack(files(&[]), &own));
+        let own = ["/pkg/dist/", "node:internal/source_map/"];
+        assert!(is_own_stack(
+            files(&[
+                "node:internal/source_map/source_map_cache",
+                "node:internal/modules/cjs/loader",
+                "/app.js"
+            ]),
+            &own
+        ));
+        assert!(!is_own_stack(
+            files(&["node:fs", "/app.js", "node:internal/source_map/x"]),
+            &own
+        ));
     }
 
     #[test]
