@@ -63,11 +63,12 @@ export interface StartOptions {
    */
   workers?: boolean
   /**
-   * Keep frames without a script (builtins such as `join` or `replace`, VM
-   * states) as V8 reports them, as `<unknown>` frames. By default each is
-   * folded into its nearest caller with a script, the way CPython charges a
-   * C function to the Python line that called it, and the caller's function
-   * name keeps the builtin's: `renderPage (via join)`.
+   * Keep frames as V8 reports them: builtins such as `join` or `replace`
+   * and VM states as `<unknown>` frames, Node's own code as `node:` frames.
+   * By default each is folded into its nearest caller of user code, the way
+   * CPython charges a C function to the Python line that called it, and the
+   * caller's function name keeps their names: `renderPage (via join)`,
+   * `loadTable (via require > … > JSONParse)`.
    */
   rawFrames?: boolean
 }

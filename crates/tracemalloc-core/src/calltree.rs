@@ -17,7 +17,7 @@
 //! * a stack is tracemalloc's own allocation when its most recent frame
 //!   outside Node's own code is the package's ([`crate::stack::is_own_stack`]).
 
-use crate::fold::{BuiltinFolder, Folded, UNKNOWN_FILE};
+use crate::fold::{folds, Folded, Folder};
 use crate::stack::{cap_total_nframe, intern_unknown_frame, is_own_stack};
 use crate::tables::{FrameRec, Tables, TracebackRec, NONE};
 use crate::{Error, Result};
@@ -170,8 +170,9 @@ impl CallTree {
     }
 
     /// The frames of node `tn`, cut to `nframe`, and the stack's depth
-    /// (saturated as CPython's `total_nframe`): builtins folded into their
-    /// callers, or as V8 reports them when `raw`. An empty stack has no
+    /// (saturated as CPython's `total_nframe`): builtins and Node's own
+    /// frames folded into their callers ([`crate::fold`]), or as V8 reports
+    /// them when `raw`. An empty stack has no
     /// frame and depth 0 (see [`TracebackInterner`] for its traceback).
     pub fn frames(&self, tn: u32, nframe: u32, raw: bool) -> (Vec<CallFrame>, u32) {
         let owned = |f: &CallFunc, func: Vec<u8>| CallFrame {
@@ -187,10 +188,10 @@ impl CallTree {
             });
             return (frames, cap_total_nframe(self.depth(tn)));
         }
-        let mut folder = BuiltinFolder::new();
+        let mut folder = Folder::new();
         self.walk(tn, u32::MAX, |fi| {
             let f = &self.funcs[fi];
-            let func = match folder.push(f.builtin, &f.name) {
+            let func = match folder.push(fi, folds(f.builtin, &f.file), &f.name) {
                 Folded::Held => return,
                 Folded::Kept => f.name.clone(),
                 Folded::Renamed(name) => name,
@@ -200,14 +201,9 @@ impl CallTree {
             }
         });
         let (rest, total) = folder.finish();
-        for func in rest {
+        for fi in rest {
             if frames.len() < nframe as usize {
-                frames.push(CallFrame {
-                    file: UNKNOWN_FILE.to_vec(),
-                    line: 0,
-                    col: 0,
-                    func: func.to_vec(),
-                });
+                frames.push(owned(&self.funcs[fi], self.funcs[fi].name.clone()));
             }
         }
         (frames, cap_total_nframe(total))
@@ -293,6 +289,7 @@ fn intern_frame(tables: &mut Tables, file: &[u8], line: u32, col: u32, func: &[u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fold::UNKNOWN_FILE;
 
     fn func(builtin: bool, file: &str, name: &str, line: u32) -> CallFunc {
         CallFunc {
