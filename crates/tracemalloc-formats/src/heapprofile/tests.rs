@@ -191,7 +191,11 @@ fn a_tree_100000_deep_imports_without_recursion() {
         .unwrap();
     let (limit, totals, lens, line) = got;
     assert_eq!(limit, 65535, "the deepest stack, capped at CPython's nframe limit");
-    assert_eq!(totals, vec![65535, (DEPTH / 2 - 1) as u32, 1], "depths saturate at 65535");
+    assert_eq!(
+        totals,
+        vec![65535, (DEPTH / 2 - 1) as u32, 1],
+        "depths saturate at 65535"
+    );
     assert_eq!(lens, vec![65535, DEPTH / 2 - 1, 1]);
     assert_eq!(line as usize, DEPTH + 2, "the most recent frame first, 1-based");
 }
