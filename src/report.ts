@@ -14,7 +14,7 @@ import type { KeyType, Snapshot } from './snapshot'
  */
 const COUNT_BOUND =
   "V8's own count for 499 to 502 of 511 sizes at 10 samples a size (the rest guessed, worst 12.5x), 508 to 510 at 30, " +
-  'all 511 at 100 (every 8-aligned size from 16 B to 4 KiB, default interval)'
+  '510 or 511 at 100, the rest within 1% (every 8-aligned size from 16 B to 4 KiB, default interval)'
 
 /** Whole percent of `part` in `total`. */
 function percent(part: number, total: number): string {
