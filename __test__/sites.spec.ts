@@ -157,7 +157,7 @@ test('format() cuts long source lines around the frame column', (t) => {
   t.throws(() => new Traceback([[file, 2]]).format(null, false, { maxLineLength: 0 }), { instanceOf: RangeError })
 })
 
-test('frames of compiled TypeScript name the .ts source when source maps are on, in both modes', async (t) => {
+test('frames of compiled TypeScript name the .ts source when source maps are on', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tracemalloc-maps-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   cpSync(fixture('mapped-app.ts'), join(dir, 'src', 'app.ts'))
@@ -183,13 +183,9 @@ test('frames of compiled TypeScript name the .ts source when source maps are on,
     ['tracemalloc/register, inline map', ['--require', register, driver, root, join(dir, 'inline', 'app.js')], [ts, line, column]],
     ['source maps off', [driver, root, join(dir, 'external', 'app.js')], join(dir, 'external', 'app.js')],
     ['a map whose source is not on disk', ['--enable-source-maps', driver, root, join(orphan, 'app.js')], join(orphan, 'app.js')],
-    ['exact mode, --enable-source-maps', ['--enable-source-maps', driver, root, join(dir, 'external', 'app.js')], [ts, line, column]],
-    ['exact mode, enabled after loading, inline map', [driver, root, join(dir, 'inline', 'app.js'), 'late'], [ts, line, column]],
-    ['exact mode, source maps off', [driver, root, join(dir, 'external', 'app.js')], join(dir, 'external', 'app.js')],
   ]
   for (const [what, args, want] of cases) {
-    const mode = what.startsWith('exact') ? { TRACEMALLOC_TEST_MODE: 'exact' } : {}
-    const env = args.includes(register) ? { ...process.env, TRACEMALLOC: '3', TRACEMALLOC_INTERVAL: '1024' } : { ...process.env, ...mode }
+    const env = args.includes(register) ? { ...process.env, TRACEMALLOC: '3', TRACEMALLOC_INTERVAL: '1024' } : process.env
     const got = JSON.parse(
       await new Promise<string>((done, fail) =>
         execFile(process.execPath, args, { cwd: dir, env }, (err, stdout, stderr) => (err ? fail(new Error(`${what}: ${stderr}`)) : done(stdout))),

@@ -33,7 +33,6 @@ import { Session } from 'node:inspector'
 import * as v8 from 'node:v8'
 
 import { ownPrefixes } from './own'
-import { mapPosition, sourceMapsEnabled } from '../sourcemaps'
 import { postSync } from './session'
 import { withSignalsHeld } from './signal-guard'
 import type { SyncResult } from './profile-sync'
@@ -142,7 +141,6 @@ export class ExactTracker {
     withSignalsHeld(() => reader.feedHeapSnapshot((file) => void v8.writeHeapSnapshot(file)))
     reader.finish()
     reader.setRawFrames(this.#rawFrames)
-    if (sourceMapsEnabled()) mapFunctions(reader)
     this.#last = reader
     this.#lastTraced = reader.tracedSummary()
     return reader
@@ -241,26 +239,4 @@ export class ExactTracker {
     this.#session.disconnect()
     if (exactTrackers(-1) === 0 && !compactionOffByUser()) v8.setFlagsFromString('--compact')
   }
-}
-
-/**
- * Moves the heap's functions to where their source maps say their code
- * came from (the original `.ts` file, line and column), as sampled mode
- * maps its frames.
- */
-function mapFunctions(reader: HeapSnapshotReader): void {
-  const p = reader.functionPositions()
-  const index: number[] = []
-  const files: string[] = []
-  const lines: number[] = []
-  const columns: number[] = []
-  for (let k = 0; k < p.index.length; k++) {
-    const m = mapPosition(p.files[k]!, p.lines[k]!, p.columns[k]!)
-    if (m === null) continue
-    index.push(p.index[k]!)
-    files.push(m[0])
-    lines.push(m[1])
-    columns.push(m[2])
-  }
-  if (index.length > 0) reader.setFunctionPositions(Uint32Array.from(index), files, Uint32Array.from(lines), Uint32Array.from(columns))
 }

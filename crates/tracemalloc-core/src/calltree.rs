@@ -124,18 +124,6 @@ impl CallTree {
         &self.funcs
     }
 
-    /// Moves function `func` to another position, such as where a source
-    /// map says its code came from; false when there is no such function.
-    pub fn set_position(&mut self, func: u32, file: Vec<u8>, line: u32, col: u32) -> bool {
-        let Some(f) = self.funcs.get_mut(func as usize) else {
-            return false;
-        };
-        f.file = file;
-        f.line = line;
-        f.col = col;
-        true
-    }
-
     /// The parent of node `tn` ([`NONE`] for a root).
     pub fn parent(&self, tn: u32) -> u32 {
         self.parent[tn as usize]

@@ -1,7 +1,7 @@
 //! Exact mode and `.heapsnapshot` files: V8 heap snapshots streamed, chunk
 //! by chunk, into the engine's parser. Nothing holds the whole JSON.
 
-use napi::bindgen_prelude::{Function, Uint32Array};
+use napi::bindgen_prelude::Function;
 use napi::Env;
 use napi_derive::napi;
 use tracemalloc_core::store::global;
@@ -26,20 +26,6 @@ pub struct ObjectTraceback {
     pub functions: Vec<String>,
     /// Depth of the stack before truncation.
     pub total_nframe: u32,
-}
-
-/// Positions of the functions of a heap's allocation stacks: those with a
-/// file outside Node's own code and a known line, by function index.
-#[napi(object)]
-pub struct FunctionPositions {
-    /// Function index of each entry.
-    pub index: Uint32Array,
-    /// File of each entry.
-    pub files: Vec<String>,
-    /// 1-based line of each entry.
-    pub lines: Uint32Array,
-    /// 1-based column of each entry (0 unknown).
-    pub columns: Uint32Array,
 }
 
 /// A V8 heap snapshot being read: feed it a file, then finish.
@@ -134,59 +120,6 @@ impl HeapSnapshotReader {
             .as_mut()
             .ok_or_else(|| throw(&env, Error::range("the heap snapshot is not finished yet")))?
             .set_raw_frames(raw);
-        Ok(())
-    }
-
-    /// Where the functions of the allocation stacks are (see
-    /// [`FunctionPositions`]), for source maps. Call after `finish()`.
-    #[napi(catch_unwind)]
-    pub fn function_positions(&self, env: Env) -> napi::Result<FunctionPositions> {
-        let (mut index, mut files, mut lines, mut columns) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (i, (file, line, col)) in self.heap(&env)?.functions().enumerate() {
-            if line == 0 || tracemalloc_core::stack::is_node_internal(file) {
-                continue;
-            }
-            index.push(i as u32);
-            files.push(String::from_utf8_lossy(file).into_owned());
-            lines.push(line);
-            columns.push(col);
-        }
-        Ok(FunctionPositions {
-            index: Uint32Array::new(index),
-            files,
-            lines: Uint32Array::new(lines),
-            columns: Uint32Array::new(columns),
-        })
-    }
-
-    /// Moves functions to the positions given (function index, file,
-    /// 1-based line and column of each), such as where source maps say
-    /// their code came from, in what is read from the heap afterwards.
-    #[napi(catch_unwind)]
-    pub fn set_function_positions(
-        &mut self,
-        env: Env,
-        index: Uint32Array,
-        files: Vec<String>,
-        lines: Uint32Array,
-        columns: Uint32Array,
-    ) -> napi::Result<()> {
-        let (index, lines, columns) = (index.to_vec(), lines.to_vec(), columns.to_vec());
-        if files.len() != index.len() || lines.len() != index.len() || columns.len() != index.len() {
-            return Err(throw(&env, Error::range("function positions differ in length")));
-        }
-        let heap = self
-            .heap
-            .as_mut()
-            .ok_or_else(|| throw(&env, Error::range("the heap snapshot is not finished yet")))?;
-        for (k, file) in files.into_iter().enumerate() {
-            if !heap.set_function_position(index[k], file.into_bytes(), lines[k], columns[k]) {
-                return Err(throw(
-                    &env,
-                    Error::range(format!("function index {} is out of range", index[k])),
-                ));
-            }
-        }
         Ok(())
     }
 

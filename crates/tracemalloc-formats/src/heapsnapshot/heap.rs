@@ -153,20 +153,6 @@ impl ParsedHeap {
         Some(HeapTraceback { frames, total_nframe })
     }
 
-    /// The functions of the allocation stacks, by index: file, line and
-    /// column (1-based, 0 unknown) of each.
-    pub fn functions(&self) -> impl Iterator<Item = (&[u8], u32, u32)> {
-        self.tree.funcs().iter().map(|f| (f.file.as_slice(), f.line, f.col))
-    }
-
-    /// Moves function `func` (an index of [`functions`](Self::functions)) to
-    /// another position, such as where a source map says its code came
-    /// from, in the snapshots and tracebacks made after; false when there
-    /// is no such function.
-    pub fn set_function_position(&mut self, func: u32, file: Vec<u8>, line: u32, col: u32) -> bool {
-        self.tree.set_position(func, file, line, col)
-    }
-
     /// Keeps builtin frames as V8 reports them (`raw`, the default) or
     /// folds each into its nearest caller with a script
     /// ([`tracemalloc_core::fold`]), in the snapshots and tracebacks made after.
