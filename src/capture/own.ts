@@ -10,7 +10,6 @@
  * @module
  */
 import { extname, resolve, sep } from 'node:path'
-import { isNodeInternalFile } from '../native'
 import { sourceMapsEnabledByTracemalloc } from '../sourcemaps'
 
 /**
@@ -33,9 +32,4 @@ export const NODE_SOURCE_MAP_PREFIX = 'node:internal/source_map/'
  */
 export function ownPrefixes(): string[] {
   return sourceMapsEnabledByTracemalloc() ? [...OWN_PREFIXES, NODE_SOURCE_MAP_PREFIX] : [...OWN_PREFIXES]
-}
-
-/** True for frames of Node's own scripts and of builtins, which say nothing about who allocated (the engine's rule). */
-export function isNodeInternal(file: string): boolean {
-  return isNodeInternalFile(file)
 }

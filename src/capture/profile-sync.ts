@@ -17,6 +17,7 @@
  */
 import { NONE, ProfileSync as NativeProfileSync, scriptPathOf } from '../native'
 
+import { TableBuilder } from '../columns'
 import { mapPosition, sourceMapsEnabled } from '../sourcemaps'
 
 /** A call frame of the inspector protocol (`Runtime.CallFrame`). */
@@ -108,17 +109,8 @@ export class ProfileSync {
 
   /** The profile as the engine's columns: nodes in an order where parents come first. */
   #columns(profile: SamplingProfile, sourceMaps: boolean) {
-    const strings: string[] = []
-    const stringIds = new Map<string, number>()
-    const str = (s: string): number => {
-      let id = stringIds.get(s)
-      if (id === undefined) {
-        id = strings.length
-        strings.push(s)
-        stringIds.set(s, id)
-      }
-      return id
-    }
+    const table = new TableBuilder()
+    const str = (s: string): number => table.str(s)
     const count = countNodes(profile.head)
     const nodeId = new Uint32Array(count)
     const nodeParent = new Uint32Array(count)
@@ -166,8 +158,8 @@ export class ProfileSync {
       sampleOrdinal[i] = s.ordinal
     })
     return {
-      strings: strings.join(''),
-      stringLengths: Uint32Array.from(strings, (s) => s.length),
+      strings: table.strings.join(''),
+      stringLengths: Uint32Array.from(table.strings, (s) => s.length),
       nodeId,
       nodeParent,
       nodeSelfSize,

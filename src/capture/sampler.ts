@@ -170,12 +170,12 @@ export class Sampler {
    */
   #dropWorker(closeSession = true): void {
     const w = this.#worker
-    const flags = this.#flags?.state
+    const flags = this.#flags
     // A worker that has not connected yet never will; one that has gets to disconnect first.
-    if (closeSession && w && flags && this.#flags!.refuseSession()) {
-      Atomics.store(flags, 0, 0)
+    if (closeSession && w && flags?.refuseSession()) {
+      Atomics.store(flags.state, 0, 0)
       w.postMessage({ type: 'close' } satisfies SyncRequest)
-      Atomics.wait(flags, 0, 0, CLOSE_TIMEOUT_MS)
+      Atomics.wait(flags.state, 0, 0, CLOSE_TIMEOUT_MS)
     }
     this.#worker = undefined
     if (w) void w.terminate().catch(() => undefined)

@@ -17,7 +17,7 @@
  */
 import * as v8 from 'node:v8'
 
-import { isNodeInternal } from '../capture/own'
+import { isNodeInternalFile as isNodeInternal } from '../native'
 import type { Snapshot } from '../snapshot'
 import { settings, type CaptureSettings } from './config'
 import { repeat, TracedSession } from './measure'

@@ -5,7 +5,7 @@
  * in the same such frame are one site.
  * @module
  */
-import { isNodeInternal } from '../capture/own'
+import { isNodeInternalFile as isNodeInternal } from '../native'
 import type { Frame } from '../frame'
 import type { Snapshot } from '../snapshot'
 import type { Statistic, StatisticDiff } from '../statistic'

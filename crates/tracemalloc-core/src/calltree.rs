@@ -9,13 +9,13 @@
 //!
 //! * file names come from [`crate::names::script_path`] (done by whoever
 //!   builds the [`CallFunc`]s);
-//! * builtin frames fold into their nearest scripted caller
-//!   ([`crate::fold`]) unless raw frames are asked for;
+//! * builtin and Node's own frames fold into their nearest caller of user
+//!   code ([`crate::fold`]) unless raw frames are asked for;
 //! * the frames are cut to `nframe`, and the depth saturates at
 //!   [`MAX_TOTAL_NFRAME`](crate::stack::MAX_TOTAL_NFRAME);
 //! * a stack without any frame becomes CPython's `"<unknown>":0` frame;
-//! * a stack is tracemalloc's own allocation when its most recent frame
-//!   outside Node's own code is the package's ([`crate::stack::is_own_stack`]).
+//! * a stack is tracemalloc's own allocation when an own prefix comes
+//!   before any frame outside Node's code ([`crate::stack::is_own_stack`]).
 
 use crate::fold::{folds, Folded, Folder};
 use crate::stack::{cap_total_nframe, intern_unknown_frame, is_own_stack};
@@ -86,12 +86,6 @@ impl CallTree {
         Ok(tree)
     }
 
-    /// Adds a function; returns its index.
-    pub fn add_func(&mut self, f: CallFunc) -> u32 {
-        self.funcs.push(f);
-        (self.funcs.len() - 1) as u32
-    }
-
     /// Adds a node under `parent` ([`NONE`] for a root) calling `func`;
     /// returns its index, or an error when `parent` is not an earlier node.
     pub fn push(&mut self, parent: u32, func: u32) -> Result<u32> {
@@ -134,27 +128,32 @@ impl CallTree {
         self.depth[tn as usize]
     }
 
-    /// Calls `each` with the function index of each frame of node `tn`,
-    /// most recent first, at most `limit` times.
-    pub fn walk(&self, tn: u32, limit: u32, mut each: impl FnMut(usize)) {
+    /// The function index of each frame of node `tn`, most recent first
+    /// (the root is not a frame).
+    pub fn stack(&self, tn: u32) -> impl Iterator<Item = usize> + '_ {
         let mut t = tn as usize;
-        for _ in 0..limit {
-            match self.parent.get(t) {
-                Some(&parent) if parent != NONE => {
-                    each(self.func[t] as usize);
-                    t = parent as usize;
-                }
-                _ => break,
+        std::iter::from_fn(move || {
+            let parent = *self.parent.get(t)?;
+            if parent == NONE {
+                return None;
             }
-        }
+            let fi = self.func[t] as usize;
+            t = parent as usize;
+            Some(fi)
+        })
     }
 
-    /// True when node `tn`'s stack is tracemalloc's own allocation: its
-    /// most recent frame outside Node's own code is under one of `prefixes`.
-    pub fn is_own(&self, tn: u32, prefixes: &[impl AsRef<[u8]>]) -> bool {
-        let mut files = Vec::new();
-        self.walk(tn, u32::MAX, |fi| files.push(self.funcs[fi].file.as_slice()));
-        is_own_stack(files, prefixes)
+    /// Calls `each` with the function index of each frame of node `tn`,
+    /// most recent first, at most `limit` times.
+    pub fn walk(&self, tn: u32, limit: u32, each: impl FnMut(usize)) {
+        self.stack(tn).take(limit as usize).for_each(each);
+    }
+
+    /// True when node `tn`'s stack is tracemalloc's own allocation
+    /// ([`is_own_stack`]), judged on the file `file_of` gives each function
+    /// (the functions' own files, or their files before source mapping).
+    pub fn is_own<'a>(&'a self, tn: u32, prefixes: &[impl AsRef<[u8]>], file_of: impl Fn(usize) -> &'a [u8]) -> bool {
+        is_own_stack(self.stack(tn).map(file_of), prefixes)
     }
 
     /// The frames of node `tn`, cut to `nframe`, and the stack's depth
@@ -370,8 +369,9 @@ mod tests {
     #[test]
     fn own_stacks_skip_node_internals() {
         let t = tree();
-        assert!(t.is_own(5, &["/pkg/dist/"]), "node:fs under our code is ours");
-        assert!(!t.is_own(3, &["/pkg/dist/"]));
+        let file = |fi: usize| t.funcs()[fi].file.as_slice();
+        assert!(t.is_own(5, &["/pkg/dist/"], file), "node:fs under our code is ours");
+        assert!(!t.is_own(3, &["/pkg/dist/"], file));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! what counts as tracemalloc's own allocation. (File names: [`crate::names`];
 //! builtin folding: [`crate::fold`].)
 
-use crate::fold::UNKNOWN_FILE;
+use crate::fold::{is_node_script, UNKNOWN_FILE};
 use crate::tables::{FrameRec, Tables, TracebackRec, NONE};
 
 /// Deepest stack depth a traceback records in `total_nframe`, as CPython
@@ -40,7 +40,7 @@ pub fn intern_unknown_frame(tables: &mut Tables) -> u32 {
 /// True for the file of a frame that says nothing about who allocated:
 /// Node's own scripts (`node:`) and builtins without a script.
 pub fn is_node_internal(file: &[u8]) -> bool {
-    file.starts_with(b"node:") || file == UNKNOWN_FILE
+    is_node_script(file) || file == UNKNOWN_FILE
 }
 
 /// True when a stack (files, most recent first) is tracemalloc's own

@@ -13,7 +13,6 @@ use tracemalloc_core::calltree::{CallFunc, CallTree, TracebackInterner};
 use tracemalloc_core::fold::is_builtin;
 use tracemalloc_core::names::script_path;
 use tracemalloc_core::sampling::{Sample, SampleSizer as CoreSizer};
-use tracemalloc_core::stack::is_own_stack;
 use tracemalloc_core::store::global;
 use tracemalloc_core::{Error, NONE};
 
@@ -196,21 +195,22 @@ impl Profile {
     }
 
     /// The call tree (one function per node, files as the engine names
-    /// them, mapped where a source map says so) and each node's unmapped file.
-    fn call_tree(&self) -> tracemalloc_core::Result<(CallTree, Vec<Vec<u8>>)> {
+    /// them, mapped where a source map says so) and the unmapped file of
+    /// each script URL (by string id).
+    fn call_tree(&self) -> tracemalloc_core::Result<(CallTree, HashMap<u32, Vec<u8>>)> {
         let one_based = |v: i32| u32::try_from(v.saturating_add(1)).unwrap_or(0);
         let mut path_of: HashMap<u32, Vec<u8>> = HashMap::new();
-        let mut scripts = Vec::with_capacity(self.id.len());
+        for &url in &self.url {
+            path_of
+                .entry(url)
+                .or_insert_with(|| script_path(&self.strings[url as usize]));
+        }
         let funcs = (0..self.id.len())
             .map(|i| {
-                let script = path_of
-                    .entry(self.url[i])
-                    .or_insert_with(|| script_path(&self.strings[self.url[i] as usize]))
-                    .clone();
-                let builtin = is_builtin(Some(i64::from(self.script_id[i])), &script);
+                let script = &path_of[&self.url[i]];
                 let mapped = self.mapped_file[i] != NONE;
-                let f = CallFunc {
-                    builtin,
+                CallFunc {
+                    builtin: is_builtin(Some(i64::from(self.script_id[i])), script),
                     file: if mapped {
                         self.strings[self.mapped_file[i] as usize].clone()
                     } else {
@@ -227,14 +227,12 @@ impl Profile {
                     } else {
                         one_based(self.column[i])
                     },
-                };
-                scripts.push(script);
-                f
+                }
             })
             .collect();
         let tree = CallTree::from_parts(funcs, (0..self.id.len()).map(|i| (self.parent[i], i as u32)))
             .map_err(|e| Error::range(format!("profile columns: {}", e.message)))?;
-        Ok((tree, scripts))
+        Ok((tree, path_of))
     }
 }
 
@@ -318,15 +316,13 @@ impl ProfileSync {
         let epoch = if wanted.is_empty() {
             global().epoch()
         } else {
-            let (tree, scripts) = p.call_tree()?;
+            let (tree, path_of) = p.call_tree()?;
             let mut interner = TracebackInterner::new(&tree, self.nframe, self.raw_frames);
             let (epoch, ids) = global().intern(|tables| {
                 let ids: Vec<Option<u32>> = wanted
                     .iter()
                     .map(|&tn| {
-                        let mut files = Vec::new();
-                        tree.walk(tn, u32::MAX, |fi| files.push(scripts[fi].as_slice()));
-                        if is_own_stack(files, &self.own_prefixes) {
+                        if tree.is_own(tn, &self.own_prefixes, |fi| &path_of[&p.url[fi]]) {
                             None
                         } else {
                             Some(interner.intern(&tree, tables, tn))

@@ -403,8 +403,10 @@ impl Builder {
             extra: FxHashMap::default(),
             charged: FxHashSet::default(),
         };
+        // The tree's parents and functions move into the call tree (kept once).
         let funcs = r.b.funcs.iter().map(|f| r.func_info(f)).collect();
-        r.calls = CallTree::from_parts(funcs, r.tree.parent.iter().copied().zip(r.tree.func.iter().copied()))
+        let (parent, func) = (std::mem::take(&mut r.tree.parent), std::mem::take(&mut r.tree.func));
+        r.calls = CallTree::from_parts(funcs, parent.into_iter().zip(func))
             .map_err(|e| format_err(format!("trace_tree: {}", e.message)))?;
         let candidates = std::mem::take(&mut r.b.candidates);
         for &(from, to) in &candidates {
@@ -459,6 +461,7 @@ impl Builder {
 pub(crate) struct Resolved {
     pub b: Builder,
     strings: StringsParser,
+    /// The trace tree's ids and totals (its parents and functions are in `calls`).
     pub tree: TraceTree,
     /// The trace tree as a call tree, functions resolved.
     pub calls: CallTree,
